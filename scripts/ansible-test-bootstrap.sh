@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# ansible-test sanity first downloads a pip bootstrap script from a host that may be
+# unreachable; a cached script that runs Python's own ensurepip serves the same purpose.
+source "$(dirname "$0")/lib.sh"
+
+version=$("$ROOT/.venv/bin/python" - <<'PY'
+from types import SimpleNamespace
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(SimpleNamespace(version="3.11"))["pip"])
+PY
+) || die "could not read ansible-test's pip version; is .venv complete? run 'make setup'"
+cache="$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+if [ -f "$cache" ]; then skip "ansible-test pip bootstrap"; exit 0; fi
+say "placing ansible-test pip bootstrap at ~/.ansible/test/cache"
+mkdir -p "$(dirname "$cache")"
+cat >"$cache" <<'PY'
+"""Stand-in for get-pip.py: pip from the interpreter's bundled wheel, then the
+requested packages from the configured index (get-pip.py's own flags dropped)."""
+import ensurepip
+import subprocess
+import sys
+
+if __name__ == "__main__":
+    ensurepip.bootstrap(upgrade=True, default_pip=True)
+    args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
+    sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", *args]))
+PY
