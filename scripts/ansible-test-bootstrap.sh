@@ -15,13 +15,25 @@ say "placing ansible-test pip bootstrap at ~/.ansible/test/cache"
 mkdir -p "$(dirname "$cache")"
 cat >"$cache" <<'PY'
 """Stand-in for get-pip.py: pip from the interpreter's bundled wheel, then the
-requested packages from the configured index (get-pip.py's own flags dropped)."""
+requested packages from the configured index (get-pip.py's own flags dropped).
+
+ansible-test hides pip's configuration (PIP_CONFIG_FILE=/dev/null), so the bundled
+pip would trust only its own CA list; hand it the system's, as pip >= 24.2 does by
+itself once installed."""
 import ensurepip
+import os
+import ssl
 import subprocess
 import sys
+
+SYSTEM_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
 
 if __name__ == "__main__":
     ensurepip.bootstrap(upgrade=True, default_pip=True)
     args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
+    candidates = (os.environ.get("SSL_CERT_FILE"), ssl.get_default_verify_paths().cafile, *SYSTEM_CA_BUNDLES)
+    cafile = next((c for c in candidates if c and os.path.isfile(c)), None)
+    if cafile:
+        args = ["--cert", cafile, *args]
     sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", *args]))
 PY

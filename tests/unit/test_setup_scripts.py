@@ -19,7 +19,7 @@ def mirror_for(tmp_path, files: dict[str, str], env_mirror: str | None = None):
     if env_mirror:
         env["DEBIAN_MIRROR"] = env_mirror
     return subprocess.run(
-        ["bash", "-c", f"source {tmp_path}/lib.sh; debian_mirror"], capture_output=True, text=True, env=env
+        ["bash", "-c", f"source {tmp_path}/lib.sh; debian_mirror"], capture_output=True, text=True, env=env, check=False
     )
 
 
@@ -39,7 +39,9 @@ def test_mirror_from_one_line_sources_with_options(tmp_path):
 
 
 def test_mirror_override_wins(tmp_path):
-    result = mirror_for(tmp_path, {"sources.list": "deb http://a.example/debian bookworm main\n"}, "http://b.example/debian")
+    result = mirror_for(
+        tmp_path, {"sources.list": "deb http://a.example/debian bookworm main\n"}, "http://b.example/debian"
+    )
     assert result.stdout.strip() == "http://b.example/debian"
 
 

@@ -44,9 +44,7 @@ def test_unprivileged_user_can_sudo(host):
 def test_container_reaches_the_moto_server(host):
     # moto routes a request by the service named in its signature's credential scope.
     scope = "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request"
-    result = host.run(
-        "curl -fsS -H %s -d 'Action=GetCallerIdentity&Version=2011-06-15' http://moto:5000/", scope
-    )
+    result = host.run("curl -fsS -H %s -d 'Action=GetCallerIdentity&Version=2011-06-15' http://moto:5000/", scope)
     assert result.rc == 0, result.stderr
     assert "<Account>123456789012</Account>" in result.stdout
     state = host.run("curl -fsS http://moto:5000/moto-api/data.json")
