@@ -11,5 +11,9 @@ if [ "${1:-}" = "--copy" ]; then
   copy="$STATE_DIR/sanity/ansible_collections/ironclad/aws"
   rm -rf "$copy"; mkdir -p "$copy"
   git -C "$ROOT" ls-files -co --exclude-standard -z | (cd "$ROOT" && xargs -0 cp --parents -t "$copy")
+  # The collections we depend on (doc fragments, module_utils) beside it, as installed.
+  for ns in amazon ansible community; do
+    ln -sfn "$ROOT/.venv/lib/python3.11/site-packages/ansible_collections/$ns" "$STATE_DIR/sanity/ansible_collections/$ns"
+  done
   echo "$copy"
 fi
