@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "roles/instance_config/files/ironclad-instance-config"
+SCRIPT = Path(__file__).resolve().parents[2] / "roles/instance_config/files/instance_config.py"
 
 
 def load():
@@ -106,3 +106,10 @@ def test_unreachable_metadata_keeps_the_existing_file(tmp_path, capsys):
 def test_lines_that_only_look_like_settings_are_ignored():
     text = 'IRONCLAD_lower=x\nNOT_IRONCLAD_X=y\n  IRONCLAD_SPACED = z\nIRONCLAD_Q="quoted value"\n'
     assert ic.parse_assignments(text) == {"IRONCLAD_Q": "quoted value"}
+
+
+def test_a_non_http_endpoint_is_refused_by_name(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        ic.main(["--endpoint", "file:///etc/shadow", "--env-file", str(tmp_path / "x")])
+    assert "--endpoint must be an http(s) URL" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Write per-instance settings from EC2 user data and instance tags to an env file.
 
 Golden images are baked without per-instance values (bucket names, regions, ...);
@@ -55,13 +54,16 @@ def render(settings: dict[str, str]) -> str:
 
 class Imds:
     def __init__(self, endpoint: str, timeout: float):
+        if not endpoint.startswith(("http://", "https://")):
+            raise ValueError(f"metadata endpoint must be an http(s) URL, not {endpoint!r}")
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
         self.token = self._request("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})
 
     def _request(self, method, path, headers):
-        req = urllib.request.Request(self.endpoint + path, method=method, headers=headers)
-        with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (endpoint is configuration)
+        # The scheme is checked in __init__: only http(s) reaches urlopen.
+        req = urllib.request.Request(self.endpoint + path, method=method, headers=headers)  # noqa: S310
+        with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
             return resp.read().decode()
 
     def get(self, path: str) -> str | None:
@@ -103,6 +105,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=2.0)
     args = parser.parse_args(argv)
 
+    if not args.endpoint.startswith(("http://", "https://")):
+        parser.error(f"--endpoint must be an http(s) URL, not {args.endpoint!r}")
     try:
         settings = collect(Imds(args.endpoint, args.timeout), args.sources.split(","))
     except (OSError, urllib.error.URLError) as err:
