@@ -1,0 +1,333 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ebs_backup
+short_description: Crash-consistent EBS snapshots of tagged instances, with retention
+version_added: 0.1.0
+description:
+  - Selects instances by tag and state with one paginated C(DescribeInstances), snapshots each
+    instance's EBS volumes with one crash-consistent C(CreateSnapshots) call per instance, tagged at
+    creation, and prunes this policy's snapshots that fell out of retention.
+  - Meant to run from a control node on a schedule (cron, an AWX/AAP schedule, a playbook); see
+    the collection's C(playbooks/backup.yml).
+  - Retention counts per volume. Snapshots whose volume was deleted keep their volume id and stay
+    under the same rules.
+  - Pruning never touches a snapshot without this policy's tags, one that backs a registered AMI of
+    this account, or one carrying O(keep_tag).
+  - Description and C(Name) tag are C(scheduled-NAME.INSTANCE_ID-YYYYmmdd-HHMMSS) (NAME is the
+    instance's C(Name) tag). C(CreateSnapshots) takes one description for all volumes of an instance,
+    and each snapshot records its volume in C(VolumeId).
+  - Tags written on every snapshot are C(ironclad:backup-policy=POLICY), C(ironclad:backup-kind=ebs),
+    C(ironclad:backup-instance-id=INSTANCE_ID) and C(Name).
+author:
+  - ironclad.aws maintainers (!UNKNOWN)
+options:
+  states:
+    description:
+      - Instance states to back up.
+    type: list
+    elements: str
+    choices: [pending, running, shutting-down, terminated, stopping, stopped]
+    default: [running]
+  exclude_boot_volume:
+    description:
+      - Leave the root volume out (C(ExcludeBootVolume)).
+    type: bool
+    default: false
+  exclude_volume_tags:
+    description:
+      - Leave out volumes carrying any of these tag key/value pairs (C(ExcludeDataVolumeIds)),
+        for example C(BackupYN=N) given as a dict. Costs one paginated C(DescribeVolumes).
+    type: dict
+    default: {}
+  copy_volume_tags:
+    description:
+      - Copy each volume's tags to its snapshot (C(CopyTagsFromSource=volume)), done by EC2 at no extra call.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ironclad.aws.backup
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Daily snapshots of running instances tagged BackupYN=Y, kept 7 days
+  ironclad.aws.ebs_backup:
+    policy: daily
+    retention_days: 7
+
+- name: Data volumes only, at least the last 3 per volume even when old, one run a day at most
+  ironclad.aws.ebs_backup:
+    policy: data-daily
+    tag_filters:
+      Environment: [prod, staging]
+      BackupYN: "Y"
+    states: [running, stopped]
+    exclude_boot_volume: true
+    exclude_volume_tags:
+      BackupYN: "N"
+    copy_instance_tags: true
+    retention_days: 14
+    retention_count: 3
+    min_interval_hours: 20
+    wait: true
+
+- name: Show what a run would create and delete
+  ironclad.aws.ebs_backup:
+    policy: daily
+    retention_days: 7
+  check_mode: true
+  register: plan
+"""
+
+RETURN = r"""
+instances:
+  description: Ids of the instances that matched the selection.
+  returned: always
+  type: list
+  elements: str
+  sample: [i-0123456789abcdef0]
+planned_snapshots:
+  description: Per instance, the volumes snapshotted (or, in check mode, that would be).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    instance_id:
+      description: The instance.
+      type: str
+    instance_name:
+      description: Its C(Name) tag, or its id.
+      type: str
+    volume_ids:
+      description: Volumes in the snapshot set.
+      type: list
+      elements: str
+    excluded_volume_ids:
+      description: Attached volumes left out (boot volume or O(exclude_volume_tags)).
+      type: list
+      elements: str
+    exclude_boot_volume:
+      description: Whether the root volume is left out.
+      type: bool
+    description:
+      description: Description and C(Name) tag of the snapshots.
+      type: str
+skipped_instances:
+  description: Selected instances not backed up this run, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{instance_id: i-0123456789abcdef0, reason: backed up less than 20 hours ago}]
+planned_deletions:
+  description: Snapshots deleted (or, in check mode, that would be), with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: snap-0123456789abcdef0, group: vol-0123456789abcdef0, created: "2024-05-01T02:00:00+00:00",
+            reason: older than 7 days (8 days 0 hours)}]
+protected_snapshots:
+  description:
+    - This policy's snapshots that retention must not delete, with the reason.
+    - Snapshots backing an AMI are listed when something was due for deletion (only then are images read).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: snap-0123456789abcdef0, group: vol-0123456789abcdef0, reason: backs a registered AMI}]
+created_snapshots:
+  description: Snapshots created by this run as C(CreateSnapshots) returned them, snake_cased (empty in check mode).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    snapshot_id:
+      description: The snapshot.
+      type: str
+    volume_id:
+      description: Its volume.
+      type: str
+    instance_id:
+      description: The instance.
+      type: str
+    state:
+      description: Snapshot state when last seen (V(completed) after O(wait=true)).
+      type: str
+    start_time:
+      description: Creation time.
+      type: str
+    description:
+      description: The snapshot's description.
+      type: str
+    tags:
+      description: Tags written at creation.
+      type: dict
+failed_instances:
+  description: Instances whose C(CreateSnapshots) failed, with the error; the module then fails without pruning.
+  returned: on failure
+  type: list
+  elements: dict
+not_deleted:
+  description: Planned deletions skipped because the snapshot was already gone or had just come into use.
+  returned: when any
+  type: list
+  elements: dict
+created_snapshot_ids:
+  description: Ids of the snapshots created (empty in check mode).
+  returned: always
+  type: list
+  elements: str
+deleted_snapshot_ids:
+  description: Ids of the snapshots deleted (empty in check mode).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import datetime
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
+from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_plan
+
+KIND = "ebs"
+
+
+def plan_deletions(module, owned, creations, now, images=None):
+    planned_new = {}
+    for item in creations:
+        for volume_id in item["volume_ids"]:
+            planned_new[volume_id] = planned_new.get(volume_id, 0) + 1
+    ami_snapshots = set()
+    for image in images or []:
+        ami_snapshots.update(backup_plan.image_snapshot_ids(image))
+    backups = backup_plan.snapshot_backups(owned, ami_snapshots, module.params["keep_tag"])
+    return backup_plan.plan_retention(
+        backups, now, module.params["retention_days"], module.params["retention_count"], planned_new
+    )
+
+
+def create_snapshot_sets(module, client, creations, instances_by_id, excluded_by_tag):
+    params = module.params
+    created, failures = [], []
+    for item in creations:
+        instance = instances_by_id[item["instance_id"]]
+        tags = backup_plan.backup_tags(
+            instance, params["policy"], KIND, item["description"], params["tags"], params["copy_instance_tags"]
+        )
+        spec = {"InstanceId": item["instance_id"], "ExcludeBootVolume": item["exclude_boot_volume"]}
+        data_exclusions = [v for v in item["excluded_volume_ids"] if v in excluded_by_tag]
+        if data_exclusions:
+            spec["ExcludeDataVolumeIds"] = data_exclusions
+        request = dict(
+            InstanceSpecification=spec,
+            Description=item["description"],
+            TagSpecifications=backup_aws.tag_specifications(["snapshot"], tags),
+        )
+        if params["copy_volume_tags"]:
+            request["CopyTagsFromSource"] = "volume"
+        try:
+            response = client.create_snapshots(aws_retry=True, **request)
+        except backup_aws.AWS_ERRORS as e:
+            failures.append({"instance_id": item["instance_id"], "error": str(e)})
+            continue
+        for snap in response.get("Snapshots", []):
+            snapshot = camel_dict_to_snake_dict(snap, ignore_list=["Tags"])
+            snapshot["tags"] = boto3_tag_list_to_ansible_dict(snap.get("Tags", []))
+            snapshot["instance_id"] = item["instance_id"]
+            created.append(snapshot)
+    return created, failures
+
+
+def main():
+    argument_spec = backup_aws.argument_spec(default_states=["running"])
+    argument_spec.update(
+        exclude_boot_volume=dict(type="bool", default=False),
+        exclude_volume_tags=dict(type="dict", default={}),
+        copy_volume_tags=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    backup_aws.check_params(module)
+    params = module.params
+    now = datetime.datetime.now(datetime.timezone.utc)
+    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+
+    try:
+        instances = backup_aws.describe_instances(client, params["tag_filters"], params["states"])
+        owned = backup_aws.owned_snapshots(client, params["policy"], KIND)
+        excluded_by_tag = backup_aws.volumes_tagged(client, params["exclude_volume_tags"])
+    except backup_aws.AWS_ERRORS as e:
+        module.fail_json_aws(e, msg="Failed to read instances and this policy's snapshots")
+
+    instances_by_id = {i["InstanceId"]: i for i in instances}
+    creations, skipped = backup_plan.plan_snapshots(
+        instances, owned, now, params["exclude_boot_volume"], excluded_by_tag, params["min_interval_hours"]
+    )
+    for item in creations:
+        item["description"] = backup_plan.snapshot_description(instances_by_id[item["instance_id"]], now)
+
+    # Only when something may go does it pay to list images, which protect their snapshots.
+    retention = plan_deletions(module, owned, creations, now)
+    if retention.delete:
+        try:
+            images = backup_aws.own_images(client)
+        except backup_aws.AWS_ERRORS as e:
+            module.fail_json_aws(e, msg="Failed to list this account's images")
+        retention = plan_deletions(module, owned, creations, now, images)
+    deletions, protected = backup_aws.retention_report(retention)
+
+    result = dict(
+        changed=bool(creations or deletions),
+        instances=sorted(instances_by_id),
+        planned_snapshots=creations,
+        skipped_instances=skipped,
+        planned_deletions=deletions,
+        protected_snapshots=protected,
+        created_snapshots=[],
+        created_snapshot_ids=[],
+        deleted_snapshot_ids=[],
+    )
+    if module.check_mode:
+        module.exit_json(**result)
+
+    created, failures = create_snapshot_sets(module, client, creations, instances_by_id, excluded_by_tag)
+    result["created_snapshots"] = created
+    result["created_snapshot_ids"] = [s["snapshot_id"] for s in created]
+    result["changed"] = bool(created)
+    if failures:
+        result["failed_instances"] = failures
+        module.fail_json(
+            msg="Snapshots failed for %d instance(s); nothing was pruned: %s"
+            % (len(failures), "; ".join("%s: %s" % (f["instance_id"], f["error"]) for f in failures)),
+            **result,
+        )
+
+    if params["wait"] and created:
+        wait_for_resource_state(
+            client,
+            module,
+            "snapshot_completed",
+            delay=15,
+            max_attempts=max(params["wait_timeout"] // 15, 1),
+            SnapshotIds=result["created_snapshot_ids"],
+        )
+        for snap in created:
+            snap["state"] = "completed"
+            snap["progress"] = "100%"
+
+    deleted, not_deleted = backup_aws.delete_snapshots(module, client, [d["id"] for d in deletions])
+    result["deleted_snapshot_ids"] = deleted
+    if not_deleted:
+        result["not_deleted"] = not_deleted
+    result["changed"] = bool(created or deleted)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

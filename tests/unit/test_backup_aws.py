@@ -1,0 +1,165 @@
+"""ebs_backup and ami_backup main() against botocore's Stubber.
+
+Why not moto here: moto never throttles, ignores CreateSnapshots' ExcludeDataVolumeIds and
+CopyTagsFromSource, and cannot tag snapshots in CreateImage. The Stubber checks every
+request against EC2's real service model, so these tests prove the exact calls and that
+RequestLimitExceeded is retried (AWSRetry's sleeps are skipped by the fixture).
+"""
+
+import datetime
+import sys
+from pathlib import Path
+
+import pytest
+from botocore.stub import ANY
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".state" / "collections"))
+
+from ansible_collections.ironclad.aws.plugins.modules import ami_backup, ebs_backup  # noqa: E402
+from stubbed_module import stubbed_aws  # noqa: E402
+
+
+@pytest.fixture
+def stubbed(monkeypatch, capsys):
+    return stubbed_aws(monkeypatch, capsys)
+
+
+THROTTLED = {"service_error_code": "RequestLimitExceeded", "service_message": "Request limit exceeded."}
+OLD = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+INSTANCE = {
+    "InstanceId": "i-0a",
+    "RootDeviceName": "/dev/xvda",
+    "Tags": [{"Key": "Name", "Value": "web"}, {"Key": "BackupYN", "Value": "Y"}],
+    "BlockDeviceMappings": [
+        {"DeviceName": "/dev/xvda", "Ebs": {"VolumeId": "vol-root"}},
+        {"DeviceName": "/dev/sdb", "Ebs": {"VolumeId": "vol-data"}},
+        {"DeviceName": "/dev/sdc", "Ebs": {"VolumeId": "vol-scratch"}},
+    ],
+}
+RESERVATIONS = {"Reservations": [{"Instances": [INSTANCE]}]}
+SELECTION = {
+    "Filters": [
+        {"Name": "tag:BackupYN", "Values": ["Y"]},
+        {"Name": "instance-state-name", "Values": ["running"]},
+    ]
+}
+OWNED_SNAPSHOTS = {
+    "OwnerIds": ["self"],
+    "MaxResults": 1000,
+    "Filters": [
+        {"Name": "tag:ironclad:backup-policy", "Values": ["daily"]},
+        {"Name": "tag:ironclad:backup-kind", "Values": ["ebs"]},
+    ],
+}
+
+
+def test_throttled_calls_are_retried_and_exclusions_reach_create_snapshots(stubbed):
+    aws, run = stubbed
+    ec2 = aws("ec2")
+    ec2.add_client_error("describe_instances", **THROTTLED)
+    ec2.add_response("describe_instances", RESERVATIONS, SELECTION)
+    old = {"SnapshotId": "snap-old", "VolumeId": "vol-data", "StartTime": OLD, "Tags": []}
+    ec2.add_response("describe_snapshots", {"Snapshots": [old]}, OWNED_SNAPSHOTS)
+    ec2.add_response(
+        "describe_volumes",
+        {"Volumes": [{"VolumeId": "vol-scratch", "Tags": [{"Key": "BackupYN", "Value": "N"}]}]},
+        {"Filters": [{"Name": "tag-key", "Values": ["BackupYN"]}]},
+    )
+    ec2.add_response("describe_images", {"Images": []}, {"Owners": ["self"]})
+    ec2.add_client_error("create_snapshots", **THROTTLED)
+    ec2.add_response(
+        "create_snapshots",
+        {"Snapshots": [{"SnapshotId": "snap-new", "VolumeId": "vol-data", "State": "pending"}]},
+        {
+            "InstanceSpecification": {
+                "InstanceId": "i-0a",
+                "ExcludeBootVolume": True,
+                "ExcludeDataVolumeIds": ["vol-scratch"],
+            },
+            "Description": ANY,
+            "TagSpecifications": ANY,
+            "CopyTagsFromSource": "volume",
+        },
+    )
+    ec2.add_client_error("delete_snapshot", **THROTTLED)
+    ec2.add_response("delete_snapshot", {}, {"SnapshotId": "snap-old"})
+
+    out = run(
+        ebs_backup.main,
+        {
+            "policy": "daily",
+            "retention_days": 7,
+            "exclude_boot_volume": True,
+            "exclude_volume_tags": {"BackupYN": "N"},
+            "copy_volume_tags": True,
+        },
+    )
+
+    aws.assert_all_called()
+    assert out["created_snapshot_ids"] == ["snap-new"]
+    assert out["deleted_snapshot_ids"] == ["snap-old"]
+    assert sorted(out["planned_snapshots"][0]["excluded_volume_ids"]) == ["vol-root", "vol-scratch"]
+
+
+def test_throttling_that_never_clears_fails_clearly_before_any_change(stubbed):
+    aws, run = stubbed
+    ec2 = aws("ec2")
+    for _ in range(10):  # AWSRetry.jittered_backoff(): 10 attempts in all
+        ec2.add_client_error("describe_instances", **THROTTLED)
+
+    out = run(ebs_backup.main, {"policy": "daily", "retention_days": 7})
+
+    aws.assert_all_called()  # and no further call: Stubber rejects any request not queued
+    assert out["failed"] is True
+    assert out["msg"].startswith("Failed to read instances and this policy's snapshots")
+    assert "RequestLimitExceeded" in out["msg"]
+
+
+def test_a_failed_snapshot_set_stops_pruning(stubbed):
+    aws, run = stubbed
+    ec2 = aws("ec2")
+    ec2.add_response("describe_instances", RESERVATIONS, SELECTION)
+    old = {"SnapshotId": "snap-old", "VolumeId": "vol-data", "StartTime": OLD, "Tags": []}
+    ec2.add_response("describe_snapshots", {"Snapshots": [old]}, OWNED_SNAPSHOTS)
+    ec2.add_response("describe_images", {"Images": []}, {"Owners": ["self"]})
+    ec2.add_client_error("create_snapshots", "InvalidInstanceID.NotFound", "The instance does not exist")
+
+    out = run(ebs_backup.main, {"policy": "daily", "retention_days": 7})
+
+    aws.assert_all_called()  # no DeleteSnapshot was queued, so none was sent
+    assert out["failed"] is True
+    assert "nothing was pruned" in out["msg"] and "InvalidInstanceID.NotFound" in out["msg"]
+    assert out["planned_deletions"][0]["id"] == "snap-old"
+
+
+def test_ami_backup_tags_the_images_snapshots_with_the_images_tags(stubbed):
+    aws, run = stubbed
+    ec2 = aws("ec2")
+    ec2.add_response(
+        "describe_instances",
+        RESERVATIONS,
+        {"Filters": [SELECTION["Filters"][0], {"Name": "instance-state-name", "Values": ["running", "stopped"]}]},
+    )
+    ec2.add_response("describe_images", {"Images": []}, {"Owners": ["self"]})
+    ec2.add_client_error("create_image", **THROTTLED)
+    ec2.add_response(
+        "create_image",
+        {"ImageId": "ami-new"},
+        {"InstanceId": "i-0a", "Name": ANY, "Description": ANY, "NoReboot": True, "TagSpecifications": ANY},
+    )
+    mappings = [
+        {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": "snap-1"}},
+        {"DeviceName": "/dev/sdb", "Ebs": {"SnapshotId": "snap-2"}},
+    ]
+    ec2.add_response(
+        "describe_images",
+        {"Images": [{"ImageId": "ami-new", "BlockDeviceMappings": mappings}]},
+        {"ImageIds": ["ami-new"]},
+    )
+    ec2.add_response("create_tags", {}, {"Resources": ["snap-1", "snap-2"], "Tags": ANY})
+
+    out = run(ami_backup.main, {"policy": "nightly"})
+
+    aws.assert_all_called()
+    assert out["created_images"][0]["snapshot_ids"] == ["snap-1", "snap-2"]
+    assert out["created_images"][0]["name"].startswith("backup-web-i-0a from ")
