@@ -5,3 +5,4 @@ cd "$ROOT"
 say "yamllint"; yamllint -s .
 say "ansible-lint (production profile)"; ansible-lint --profile production --offline -q
 say "ruff"; ruff check . && ruff format --check .
+say "README variable tables"; python scripts/readme_vars.py --check
