@@ -56,6 +56,9 @@ lab: setup moto
 lab-down:
 	@scripts/lab.sh down
 
+golden: setup moto
+	@scripts/timing.sh run golden scripts/golden.sh
+
 clean:
 	-@scripts/lab.sh down 2>/dev/null
 	-@scripts/moto.sh stop

@@ -85,33 +85,45 @@ source "docker" "golden" {
 build {
   sources = ["source.amazon-ebs.golden", "source.docker.golden"]
 
+  # Everything goes under /var/tmp: systemd may mount a fresh tmpfs on /tmp while the
+  # build runs, hiding what was uploaded there.
   provisioner "shell" {
-    inline = ["mkdir -p /tmp/ironclad-build/wheels"]
+    remote_folder = "/var/tmp"
+    inline        = ["mkdir -p /var/tmp/ironclad-build/wheels"]
   }
 
   provisioner "file" {
     source      = "${var.wheels_dir}/"
-    destination = "/tmp/ironclad-build/wheels"
+    destination = "/var/tmp/ironclad-build/wheels"
   }
 
   provisioner "file" {
     source      = var.collection_tarball
-    destination = "/tmp/ironclad-build/ironclad-aws.tar.gz"
+    destination = "/var/tmp/ironclad-build/ironclad-aws.tar.gz"
   }
 
   provisioner "shell" {
+    remote_folder   = "/var/tmp"
     execute_command = "sudo -E sh -eu '{{.Path}}'"
     script          = "${path.root}/scripts/install-ansible.sh"
   }
 
   provisioner "ansible-local" {
+    staging_directory = "/var/tmp/packer-provisioner-ansible-local"
     command         = "ANSIBLE_COLLECTIONS_PATH=/opt/ironclad-build/collections /opt/ironclad-build/venv/bin/ansible-playbook"
     playbook_file   = "${path.root}/../playbooks/golden_image.yml"
     extra_arguments = concat(["--become", "-e", "golden_image_role=${var.image_roles}"], var.ansible_extra_arguments)
   }
 
   provisioner "shell" {
+    remote_folder   = "/var/tmp"
     execute_command = "sudo -E sh -eu '{{.Path}}'"
     script          = "${path.root}/scripts/cleanup.sh"
+  }
+
+  post-processor "docker-tag" {
+    only       = ["docker.golden"]
+    repository = var.docker_image_name
+    tags       = [var.image_roles]
   }
 }

@@ -6,6 +6,6 @@ if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2
   if command -v dnf >/dev/null; then dnf install -y -q python3-pip; fi
 fi
 python3 -m venv /opt/ironclad-build/venv
-/opt/ironclad-build/venv/bin/pip install -q --no-index --find-links /tmp/ironclad-build/wheels ansible
+/opt/ironclad-build/venv/bin/pip install -q --no-index --find-links /var/tmp/ironclad-build/wheels ansible
 /opt/ironclad-build/venv/bin/ansible-galaxy collection install --offline --no-deps \
-  -p /opt/ironclad-build/collections /tmp/ironclad-build/ironclad-aws.tar.gz
+  -p /opt/ironclad-build/collections /var/tmp/ironclad-build/ironclad-aws.tar.gz

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Egress proxy against plain NAT (iptables MASQUERADE on the same container), in one
+# run: HTTPS latency on new connections (p50/p99 of 1,000), new TLS connections per
+# second (wrk, Connection: close) and a 100 MB HTTPS download. Prints a table and the
+# ratios; asserts nothing. Containers and networks are named bench-egress-* and removed.
+# BENCH_METHOD=source builds Squid from the tarball instead of Debian 13's package.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/.state/collections:$ROOT/.venv/lib/python3.11/site-packages"
+export ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=0
+IMAGE=ironclad/debian:13
+P=bench-egress
+OUT=$(mktemp -d)
+
+remove() {
+  docker rm -f "$P-client" "$P-proxy" "$P-origin" >/dev/null 2>&1 || true
+  docker network rm "$P-clients" "$P-origins" >/dev/null 2>&1 || true
+}
+trap 'remove; rm -rf "$OUT"' EXIT
+remove
+
+run() { # name network ip [extra docker args]
+  local name=$1 net=$2 ip=$3; shift 3
+  docker run -d --name "$name" --hostname "${name#"$P"-}" --network "$net" --ip "$ip" \
+    --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
+    -v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
+    --stop-signal SIGRTMIN+3 --label owner=ironclad-bench \
+    --add-host www.allowed.test:10.214.2.10 "$@" "$IMAGE" /lib/systemd/systemd >/dev/null
+}
+x() { local c=$1; shift; docker exec "$P-$c" bash -c "$*"; }
+
+say "containers"
+docker network create --subnet 10.214.1.0/24 --label owner=ironclad-bench "$P-clients" >/dev/null
+docker network create --subnet 10.214.2.0/24 --label owner=ironclad-bench "$P-origins" >/dev/null
+run "$P-origin" "$P-origins" 10.214.2.10
+run "$P-proxy" "$P-origins" 10.214.2.2 --sysctl net.ipv4.ip_forward=1
+docker network connect --ip 10.214.1.2 "$P-clients" "$P-proxy"
+run "$P-client" "$P-clients" 10.214.1.10
+for c in origin proxy client; do
+  for _ in $(seq 60); do
+    x "$c" 'systemctl is-system-running --wait' >/dev/null 2>&1 && break
+    sleep 1
+  done
+done
+
+say "origin (nginx, its own self-signed certificate) and client tools"
+x origin 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y nginx-light >/dev/null
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=www.allowed.test \
+    -addext subjectAltName=DNS:www.allowed.test -keyout /etc/nginx/origin.key -out /etc/nginx/origin.crt 2>/dev/null
+  head -c 100M /dev/urandom > /var/www/html/100M; echo ok > /var/www/html/small
+  cat > /etc/nginx/sites-enabled/default <<NGINX
+server {
+  listen 80 default_server; listen 443 ssl default_server;
+  ssl_certificate /etc/nginx/origin.crt; ssl_certificate_key /etc/nginx/origin.key;
+  root /var/www/html; access_log off;
+}
+NGINX
+  systemctl restart nginx'
+docker cp "$P-origin:/etc/nginx/origin.crt" "$OUT/origin.crt"
+docker cp "$OUT/origin.crt" "$P-client:/etc/origin.crt"
+x client 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y wrk >/dev/null
+  ip route replace default via 10.214.1.2'
+
+say "proxy (the egress_proxy role)"
+mirror=$(debian_mirror)
+cat > "$OUT/inventory.yml" <<INV
+all:
+  hosts:
+    $P-proxy:
+      ansible_connection: community.docker.docker
+      egress_proxy_source_url: $mirror/pool/main/s/squid/squid_6.13.orig.tar.xz
+INV
+configure() { ansible-playbook -i "$OUT/inventory.yml" benchmarks/bench_egress_proxy.yml >"$OUT/ansible.log" 2>&1 \
+  || { tail -40 "$OUT/ansible.log"; die "the role failed"; }; }
+configure
+
+nat_mode() {
+  x proxy 'systemctl stop egress-proxy-firewall
+    iptables -t nat -C POSTROUTING -s 10.214.1.0/24 -j MASQUERADE 2>/dev/null ||
+      iptables -t nat -A POSTROUTING -s 10.214.1.0/24 -j MASQUERADE'
+}
+proxy_mode() {
+  x proxy 'iptables -t nat -D POSTROUTING -s 10.214.1.0/24 -j MASQUERADE 2>/dev/null || true
+    systemctl start egress-proxy-firewall'
+}
+
+URL=https://www.allowed.test
+measure() { # label -> appends "label latency_p50 latency_p99 conn_rate mbps" to results
+  local label=$1
+  # Every request on a new connection with a full handshake: what a new client pays.
+  x client "for i in \$(seq 1000); do echo \"url = $URL/small\"; echo 'output = /dev/null'; done > /tmp/urls
+    curl -sS --cacert /etc/origin.crt --no-sessionid -H 'Connection: close' -w '%{time_total}\n' -K /tmp/urls" \
+    > "$OUT/lat-$label"
+  x client "wrk -t2 -c32 -d10s -H 'Connection: close' $URL/small" > "$OUT/wrk-$label"
+  for i in 1 2 3; do
+    x client "curl -sS --cacert /etc/origin.crt -o /dev/null -w '%{speed_download}\n' $URL/100M"
+  done > "$OUT/tput-$label"
+  python3 - "$OUT" "$label" >> "$OUT/results" <<'PY'
+import re, statistics, sys
+out, label = sys.argv[1:]
+lat = sorted(float(v) * 1000 for v in open(f"{out}/lat-{label}").read().split())
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", open(f"{out}/wrk-{label}").read()).group(1))
+mbps = statistics.median(float(v) for v in open(f"{out}/tput-{label}").read().split()) / 1e6
+print(label, lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1], rate, mbps, len(lat))
+PY
+}
+
+say "measuring: NAT"
+nat_mode; measure nat
+say "measuring: proxy (workers 1)"
+proxy_mode
+x client "curl -sS --cacert /etc/origin.crt $URL/small >/dev/null" || die "the proxy does not pass allowed HTTPS"
+measure proxy
+say "measuring: proxy (workers 2)"
+BENCH_WORKERS=2 configure
+x proxy 'systemctl restart squid'
+measure proxy-w2
+say "measuring: NAT again (drift check)"
+nat_mode; measure nat2
+
+python3 - "$OUT/results" <<'PY'
+import sys
+rows = {r.split()[0]: [float(v) for v in r.split()[1:]] for r in open(sys.argv[1])}
+nat = rows["nat"]
+print()
+print(f"{'path':<18}{'p50 ms':>9}{'p99 ms':>9}{'new TLS/s':>11}{'MB/s':>9}")
+for label, (p50, p99, rate, mbps, n) in rows.items():
+    print(f"{label:<18}{p50:>9.2f}{p99:>9.2f}{rate:>11.0f}{mbps:>9.1f}")
+print()
+print(f"{'vs NAT (first run)':<18}{'+p50 ms':>9}{'+p99 ms':>9}{'rate x':>11}{'tput x':>9}")
+for label, (p50, p99, rate, mbps, n) in rows.items():
+    if label.startswith("proxy"):
+        print(f"{label:<18}{p50 - nat[0]:>+9.2f}{p99 - nat[1]:>+9.2f}{rate / nat[2]:>11.2f}{mbps / nat[3]:>9.2f}")
+print("\ntargets: throughput >= 1.0x NAT, new TLS connections >= 0.5x NAT, +p50 <= 1 ms")
+PY

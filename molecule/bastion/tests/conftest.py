@@ -1,0 +1,127 @@
+"""Fixtures of the bastion scenario: the two bastions, the SSH client and the S3 buckets.
+
+Containers are reached with testinfra's docker backend (one `docker exec` a command);
+S3 is the shared moto server on the Docker host. Each bastion's bucket is named like
+its container.
+"""
+
+import contextlib
+import re
+import time
+
+import boto3
+import pytest
+import testinfra
+
+BASTIONS = ["ironclad-bastion-debian12", "ironclad-bastion-debian13"]
+CLIENT = "ironclad-bastion-client"
+MOTO = "http://127.0.0.1:5000"
+LOG_DIR = "/var/log/bastion"
+# Docker's root lacks CAP_SYS_PTRACE, so hidepid hides other users' processes even from
+# it; the role's exempt group (gid=) is what lets a checker see them.
+SEE_ALL = "setpriv --groups=proc"
+RECORDING = re.compile(r"^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_(?P<user>[a-z][-a-z0-9]*)_[A-Za-z0-9]{32}$")
+
+# Every ssh of the tests: no host key prompts, the key named after the remote user.
+CLIENT_SSH_CONFIG = """Host *
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+  BatchMode yes
+  IdentitiesOnly yes
+  IdentityFile /root/keys/%r
+  ConnectTimeout 10
+"""
+
+
+class Bastion:
+    def __init__(self, name):
+        self.name = name
+        self.host = testinfra.get_host(f"docker://{name}")
+        self.bucket = name
+
+    def run(self, command, *args):
+        return self.host.run(command, *args)
+
+    def check(self, command, *args):
+        result = self.host.run(command, *args)
+        assert result.rc == 0, f"{command}: {result.stdout}{result.stderr}"
+        return result.stdout
+
+    def job(self, unit):
+        """Run a oneshot job now; return (succeeded, the log lines of this run)."""
+        since = self.check("date +%s").strip()
+        result = self.run("systemctl start %s", unit)
+        time.sleep(0.5)  # let the journal catch up with the last lines
+        lines = self.check(f"journalctl -u {unit} -o cat --no-pager --since @{since}")
+        return result.rc == 0, lines
+
+    def sync_users(self):
+        return self.job("bastion-sync-users.service")
+
+    def ship_logs(self):
+        return self.job("bastion-ship-logs.service")
+
+    def recordings(self, user):
+        """Audit keys (file names without extension) of a user's recordings."""
+        names = self.check(f"ls {LOG_DIR}").split()
+        return sorted({n.rsplit(".", 1)[0] for n in names if f"_{user}_" in n and n.endswith(".data")})
+
+    @contextlib.contextmanager
+    def s3_unreachable(self):
+        """Point the name `moto` at a closed port (Docker bind-mounts /etc/hosts: write in place)."""
+        saved = self.check("cat /etc/hosts")
+        broken = re.sub(r"^\S+(\s+moto)$", r"127.0.0.9\1", saved, flags=re.M)
+        assert broken != saved
+        self.check("printf '%%s' %s > /etc/hosts", broken)
+        try:
+            yield
+        finally:
+            self.check("printf '%%s' %s > /etc/hosts", saved)
+
+
+class Client:
+    def __init__(self):
+        self.host = testinfra.get_host(f"docker://{CLIENT}")
+        self.host.check_output("mkdir -p /root/.ssh && printf '%%s' %s > /root/.ssh/config", CLIENT_SSH_CONFIG)
+
+    def run(self, command, *args):
+        return self.host.run(command, *args)
+
+    def session(self, bastion, user, commands, options=""):
+        """An interactive session with a real pty (ssh -tt), typing the commands."""
+        typed = "\n".join([*commands, "exit"])
+        return self.host.run(f"ssh -tt {options} {user}@{bastion.name} <<'TYPED'\n{typed}\nTYPED")
+
+
+def audit_key(output):
+    match = re.search(r"AUDIT KEY: (\S+)", output)
+    assert match, f"no AUDIT KEY in the session's output:\n{output}"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def s3():
+    return boto3.client(
+        "s3", endpoint_url=MOTO, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+@pytest.fixture(scope="session")
+def client():
+    return Client()
+
+
+@pytest.fixture(scope="session")
+def synced():
+    """Both bastions with their users synced once, whatever the timers did."""
+    bastions = {name: Bastion(name) for name in BASTIONS}
+    for bastion in bastions.values():
+        ok, lines = bastion.sync_users()
+        assert ok, lines
+    return bastions
+
+
+@pytest.fixture(scope="module", params=BASTIONS)
+def bastion(request, synced):
+    return synced[request.param]

@@ -1,0 +1,181 @@
+"""squid.conf as the egress_proxy role renders it, for Squid 3.5, 4, 5 and 6.
+
+The real template is rendered by Ansible's own templar with the role's defaults and
+vars, so these tests break when the template or the defaults do. A second group runs
+the role in check mode with bad variables and expects a clear refusal."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLE = ROOT / "roles" / "egress_proxy"
+
+
+def trusted(value):
+    """Role files are trusted templates, as they are when Ansible loads the role."""
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, list):
+        return [trusted(v) for v in value]
+    if isinstance(value, dict):
+        return {k: trusted(v) for k, v in value.items()}
+    return value
+
+
+def render(template, **overrides):
+    loader = DataLoader()
+    variables = {}
+    for name in ("defaults/main.yml", "vars/main.yml", "vars/Debian.yml"):
+        variables.update(trusted(loader.load_from_file(str(ROLE / name))))
+    variables.update(
+        ansible_managed="Ansible managed",
+        ansible_facts={"hostname": "proxy", "os_family": "Debian"},
+        inventory_hostname="proxy",
+        __egress_proxy_squid_version="6.13",
+    )
+    variables.update(overrides)
+    text = trust_as_template((ROLE / "templates" / template).read_text())
+    return Templar(loader=loader, variables=variables).template(text)
+
+
+def directives(conf):
+    return [line for line in conf.splitlines() if line and not line.startswith("#")]
+
+
+def lines_starting(conf, word):
+    return [line for line in directives(conf) if line.split()[0] == word]
+
+
+@pytest.mark.parametrize("version", ["4.17", "5.7", "6.13"])
+def test_squid_4_and_later_use_tls_cert_and_security_file_certgen(version):
+    conf = render("squid.conf.j2", __egress_proxy_squid_version=version)
+    (https_port,) = lines_starting(conf, "https_port")
+    assert "tls-cert=/etc/squid/ssl/squid.pem" in https_port.split()
+    assert not any(word.startswith("cert=") for word in https_port.split())
+    (helper,) = lines_starting(conf, "sslcrtd_program")
+    assert helper.split()[1] == "/usr/lib/squid/security_file_certgen"
+
+
+def test_squid_3_5_gets_cert_and_ssl_crtd():
+    conf = render("squid.conf.j2", __egress_proxy_squid_version="3.5.13")
+    (https_port,) = lines_starting(conf, "https_port")
+    assert "cert=/etc/squid/ssl/squid.pem" in https_port.split()
+    assert "tls-cert" not in https_port
+    (helper,) = lines_starting(conf, "sslcrtd_program")
+    assert helper.split()[1] == "/usr/lib/squid/ssl_crtd"
+    assert "sni_matches_destination" not in conf
+    # 3.5 has no --client-requested option: it would be a fatal config error there.
+    (acl,) = [line for line in lines_starting(conf, "acl") if "ssl::server_name" in line]
+    assert "--client-requested" not in acl
+
+
+@pytest.mark.parametrize(("version", "pinned"), [("3.5.13", False), ("4.17", False), ("5.7", True), ("6.13", True)])
+def test_server_name_is_pinned_to_the_sni_where_squid_supports_it(version, pinned):
+    conf = render("squid.conf.j2", __egress_proxy_squid_version=version)
+    (acl,) = [line for line in lines_starting(conf, "acl") if "ssl::server_name" in line]
+    assert ("--client-requested" in acl.split()) is pinned
+
+
+def test_allowlists_and_bump_rules():
+    conf = render(
+        "squid.conf.j2",
+        egress_proxy_allowed_http_domains=[".example.com", "api.example.org"],
+        egress_proxy_allowed_https_domains=[".amazonaws.com"],
+    )
+    acls = {line.split()[1]: line.split()[2:] for line in lines_starting(conf, "acl")}
+    assert acls["allowed_http_sites"] == ["dstdomain", ".example.com", "api.example.org"]
+    assert acls["allowed_https_sites"] == ["ssl::server_name", "--client-requested", ".amazonaws.com"]
+    assert lines_starting(conf, "ssl_bump") == [
+        "ssl_bump peek step1 all",
+        "ssl_bump peek step2 allowed_https_sites sni_matches_destination",
+        "ssl_bump splice step3 allowed_https_sites",
+        "ssl_bump terminate step2 all",
+        "ssl_bump terminate all",
+    ]
+    http_access = lines_starting(conf, "http_access")
+    # The metadata deny comes before anything that could allow it; deny all is last.
+    assert http_access[0] == "http_access deny denied_addresses"
+    assert http_access[-1] == "http_access deny all"
+    assert "host_verify_strict on" in directives(conf)
+
+
+def test_empty_allowlists_allow_nothing():
+    conf = render("squid.conf.j2", egress_proxy_allowed_http_domains=[], egress_proxy_allowed_https_domains=[])
+    assert not [line for line in lines_starting(conf, "http_access") if "allow http_intercept" in line]
+    assert "splice" not in " ".join(lines_starting(conf, "ssl_bump"))
+
+
+def test_client_cidrs_and_ports_reach_config_and_firewall():
+    overrides = {
+        "egress_proxy_client_cidrs": ["10.1.0.0/16", "10.2.0.0/16"],
+        "egress_proxy_http_port": 8080,
+        "egress_proxy_https_port": 8443,
+    }
+    conf = render("squid.conf.j2", **overrides)
+    assert "acl clients src 10.1.0.0/16 10.2.0.0/16" in directives(conf)
+    assert "http_port 8080 intercept name=http_intercept" in directives(conf)
+    rules = render("rules.v4.j2", **overrides)
+    for cidr in overrides["egress_proxy_client_cidrs"]:
+        assert f"-A EGRESS_PROXY_REDIRECT -s {cidr} -p tcp --dport 443 -j REDIRECT --to-ports 8443" in rules
+        assert f"-A EGRESS_PROXY_FORWARD -s {cidr} -p udp -m multiport --dports 80,443 -j DROP" in rules
+
+
+def test_workers_only_when_more_than_one():
+    assert not lines_starting(render("squid.conf.j2"), "workers")
+    assert lines_starting(render("squid.conf.j2", egress_proxy_workers=2), "workers") == ["workers 2"]
+
+
+def test_metadata_addresses_split_by_family():
+    v4 = render("rules.v4.j2", __egress_proxy_user="squid")
+    v6 = render("rules.v6.j2", __egress_proxy_user="squid")
+    assert "-d 169.254.169.254 -m owner --uid-owner squid -j REJECT" in v4
+    assert "fd00:ec2::254" not in v4
+    assert "-d fd00:ec2::254 -m owner --uid-owner squid -j REJECT" in v6
+
+
+BAD_INPUT = [
+    ({"egress_proxy_install_method": "docker"}, "egress_proxy_install_method must be one of: source, package"),
+    ({"egress_proxy_version": "3.5.13"}, "Squid before 5.7 does not build against OpenSSL 3"),
+    ({"egress_proxy_client_cidrs": []}, "egress_proxy_client_cidrs is empty"),
+    (
+        {"egress_proxy_client_cidrs": ["10.0.0.0/8", "fd00::/8"]},
+        "must be IPv4 CIDRs (IPv6 is refused, not intercepted): fd00::/8",
+    ),
+    ({"egress_proxy_allowed_https_domains": ["good.example", "bad domain;"]}, "in the allowlists: bad domain;"),
+    ({"egress_proxy_source_sha256": "abc"}, "egress_proxy_source_sha256 must be 64 lowercase hex digits"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=[next(iter(e)) for e, _ in BAD_INPUT])
+def test_bad_input_is_refused_before_any_change(tmp_path, extra, message):
+    """Runs the role against this machine in check mode: nothing can change here, and
+    the play must stop at the validation with a message naming the problem."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(
+        "- hosts: localhost\n  connection: local\n  gather_facts: true\n  gather_subset: [min]\n"
+        "  roles: [{role: ironclad.aws.egress_proxy}]\n"
+    )
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    env.setdefault(
+        "ANSIBLE_COLLECTIONS_PATH",
+        f"{ROOT}/.state/collections:{ROOT}/.venv/lib/python3.11/site-packages",
+    )
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "--check", "-e", json.dumps(extra), str(playbook)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
+    # It stopped at the check: no later task of the role ran.
+    assert "Install the build dependencies" not in result.stdout
