@@ -7,7 +7,8 @@ from conftest import BUCKET
 
 
 def test_no_ssh_key_and_no_build_tool_is_left_in_the_image(instance):
-    keys = instance.run("find / -xdev -name 'authorized_keys*' 2>/dev/null").stdout.split()
+    found = instance.run(r"find / -xdev -type f \( -name authorized_keys -o -name authorized_keys2 \) 2>/dev/null")
+    keys = found.stdout.split()
     assert keys == []
     assert not instance.file("/opt/ironclad-build").exists
     assert not instance.file("/tmp/ironclad-build").exists
