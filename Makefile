@@ -6,13 +6,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.state/collections:$(VENV)/lib/pyth
 export MOLECULE_PROJECT_DIRECTORY := $(CURDIR)
 
 # Every Molecule scenario, in the order `make test` runs them.
-SCENARIOS ?= platform bastion ssm_agent inspector_agent awslogs
+SCENARIOS ?= platform bastion ssm_agent inspector_agent awslogs lab
 S ?= platform
 
 .PHONY: test setup images lint sanity build unit integration molecule molecule-all \
         moto bench lab lab-down golden clean
 
-test: setup lint sanity build unit integration molecule-all
+test: setup lint sanity build unit integration molecule-all golden
 	@scripts/timing.sh report
 
 setup:
