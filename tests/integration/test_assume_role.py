@@ -27,7 +27,7 @@ PLAY = """
     group/amazon.aws.aws: &moto
       endpoint_url: "{{{{ lookup('env', 'MOTO_URL') }}}}"
       region: us-east-1
-    ironclad.aws.assume_role: *moto
+    group/ironclad.aws.aws: *moto
   tasks:
 {tasks}
 """

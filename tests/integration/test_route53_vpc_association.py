@@ -32,8 +32,7 @@ PLAY = """
     group/amazon.aws.aws: &moto
       endpoint_url: "{{{{ lookup('env', 'MOTO_URL') }}}}"
       region: us-east-1
-    ironclad.aws.assume_role: *moto
-    ironclad.aws.route53_vpc_association: *moto
+    group/ironclad.aws.aws: *moto
   tasks:
 {tasks}
 """
