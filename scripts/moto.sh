@@ -8,7 +8,8 @@ PORT=${MOTO_PORT:-5000}
 PIDFILE="$STATE_DIR/moto.pid"
 url="http://127.0.0.1:$PORT"
 
-answering() { curl -fsS -o /dev/null "$url/moto-api/data.json" 2>/dev/null; }
+# The dashboard answers whatever state the server holds (data.json can fail on some).
+answering() { curl -fsS -o /dev/null "$url/moto-api/" 2>/dev/null; }
 
 case "${1:-start}" in
   start)
