@@ -14,27 +14,12 @@ import stat
 
 import boto3
 import requests
+from moto_play import play
 
 ACCOUNT_B = "222222222222"
 ACCOUNT_C = "333333333333"
 ROLE_B = f"arn:aws:iam::{ACCOUNT_B}:role/deploy"
 ROLE_C = f"arn:aws:iam::{ACCOUNT_C}:role/audit"
-
-PLAY = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/amazon.aws.aws: &moto
-      endpoint_url: "{{{{ lookup('env', 'MOTO_URL') }}}}"
-      region: us-east-1
-    group/ironclad.aws.aws: *moto
-  tasks:
-{tasks}
-"""
-
-
-def play(tasks: str) -> str:
-    return PLAY.format(tasks=tasks)
 
 
 def test_one_role_gives_credentials_that_act_in_the_other_account(run_playbook, aws):

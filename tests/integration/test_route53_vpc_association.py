@@ -20,26 +20,12 @@ import json
 import uuid
 from pathlib import Path
 
+from moto_play import play
+
 ACCOUNT_A = "123456789012"  # moto's default account: the zone owner here
 ACCOUNT_B = "222222222222"
 REGION = "us-east-1"
 PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "share_private_zone.yml"
-
-PLAY = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/amazon.aws.aws: &moto
-      endpoint_url: "{{{{ lookup('env', 'MOTO_URL') }}}}"
-      region: us-east-1
-    group/ironclad.aws.aws: *moto
-  tasks:
-{tasks}
-"""
-
-
-def play(tasks: str) -> str:
-    return PLAY.format(tasks=tasks)
 
 
 def private_zone(r53, vpc_id, name="corp.internal"):
