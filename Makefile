@@ -6,7 +6,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.state/collections:$(VENV)/lib/pyth
 export MOLECULE_PROJECT_DIRECTORY := $(CURDIR)
 
 # Every Molecule scenario, in the order `make test` runs them.
-SCENARIOS ?= platform bastion ssm_agent inspector_agent awslogs lab
+SCENARIOS ?= platform bastion ssm_agent inspector_agent awslogs egress_proxy lab
 S ?= platform
 
 .PHONY: test setup images lint sanity build unit integration molecule molecule-all \

@@ -101,6 +101,18 @@ def test_bastion_user_changelog_ships_by_default(host, logs):
     wait_for(logs, f"{PREFIX}/bastion-users-changelog", HOSTNAME, [entry])
 
 
+def test_auth_events_reach_the_auth_group(host, logs):
+    # Debian 12 logs to the journal only; the role's rsyslog writes the auth log file.
+    marker = f"ironclad-auth-{uuid.uuid4().hex[:8]}"
+    host.run_test("logger -p authpriv.notice %s", marker)
+    deadline = time.monotonic() + 90
+    while not any(marker in m for m in messages(logs, f"{PREFIX}/auth", HOSTNAME)):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{marker} did not arrive in {PREFIX}/auth/{HOSTNAME} within 90s")
+        time.sleep(2)
+    assert host.service("rsyslog").is_enabled
+
+
 def test_agent_configuration_and_secrets(host):
     awscli = host.file("/etc/awslogs/awscli.conf").content_string
     assert "[plugins]\ncwlogs = cwlogs" in awscli

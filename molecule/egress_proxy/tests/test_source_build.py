@@ -17,3 +17,8 @@ def test_every_squid_process_runs_as_squid(host):
 def test_build_is_recorded_so_a_reconverge_skips_it(host):
     stamp = host.file("/usr/share/squid/ansible-build-id")
     assert stamp.content_string.startswith("6.13 232e0567")
+
+
+def test_built_without_debug_info(host):
+    assert "'CXXFLAGS=-O2'" in host.run("/usr/sbin/squid -v").stdout
+    assert ".debug_info" not in host.run("readelf -S /usr/sbin/squid").stdout
