@@ -94,8 +94,7 @@ def test_allowlists_and_bump_rules():
     assert acls["allowed_https_sites"] == ["ssl::server_name", "--client-requested", ".amazonaws.com"]
     assert lines_starting(conf, "ssl_bump") == [
         "ssl_bump peek step1 all",
-        "ssl_bump peek step2 allowed_https_sites sni_matches_destination",
-        "ssl_bump splice step3 allowed_https_sites",
+        "ssl_bump splice step2 allowed_https_sites sni_matches_destination",
         "ssl_bump terminate step2 all",
         "ssl_bump terminate all",
     ]
@@ -104,6 +103,18 @@ def test_allowlists_and_bump_rules():
     assert http_access[0] == "http_access deny denied_addresses"
     assert http_access[-1] == "http_access deny all"
     assert "host_verify_strict on" in directives(conf)
+
+
+@pytest.mark.parametrize(("version", "sni_check"), [("3.5.13", ""), ("6.13", " sni_matches_destination")])
+def test_peeking_at_the_server_hello_splices_at_step_3(version, sni_check):
+    conf = render("squid.conf.j2", __egress_proxy_squid_version=version, egress_proxy_peek_server_hello=True)
+    assert lines_starting(conf, "ssl_bump") == [
+        "ssl_bump peek step1 all",
+        f"ssl_bump peek step2 allowed_https_sites{sni_check}",
+        "ssl_bump splice step3 allowed_https_sites",
+        "ssl_bump terminate step2 all",
+        "ssl_bump terminate all",
+    ]
 
 
 def test_empty_allowlists_allow_nothing():
