@@ -52,8 +52,11 @@ def instance(s3):
     docker("run", "-d", "--name", INSTANCE, "--hostname", "golden", "--network", NETWORK, *SYSTEMD, IMAGE)
     host = testinfra.get_host(f"docker://{INSTANCE}")
     for _ in range(60):
-        if host.run("systemctl is-system-running").stdout.strip() in ("running", "degraded"):
+        state = host.run("systemctl is-system-running").stdout.strip()
+        if state in ("running", "degraded"):
             break
         time.sleep(1)
+    else:
+        pytest.fail(f"the golden image's systemd did not finish booting within 60 s (state: {state!r})")
     yield host
     remove()
