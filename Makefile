@@ -2,7 +2,11 @@
 SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
-export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.state/collections:$(VENV)/lib/python3.11/site-packages
+# One collection path holds this tree as ironclad.aws and, linked beside it, the
+# collections it depends on (scripts/collection-link.sh asks the venv where they are).
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.state/collections
+# Python started by any target imports the collection and the test harness (tests.harness).
+export PYTHONPATH := $(CURDIR)/.state/collections:$(CURDIR)
 export MOLECULE_PROJECT_DIRECTORY := $(CURDIR)
 
 # Every Molecule scenario, in the order `make test` runs them.

@@ -27,7 +27,6 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / ".state" / "collections"))
 
 import boto3  # noqa: E402
 import botocore.config  # noqa: E402

@@ -11,7 +11,6 @@ network (prefix bench-bastion-), uses the shared moto server, and removes them a
 Prints tables and ratios; asserts no timing.
 """
 
-import json
 import os
 import statistics
 import subprocess
@@ -22,6 +21,8 @@ import uuid
 from pathlib import Path
 
 import boto3
+
+from tests.harness import run_playbook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,21 +77,18 @@ def converge(workdir):
         "bastion_aws_environment": {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
         "bastion_sshd_unrecorded_users": ["plain"],
     }
-    env = dict(os.environ)
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", f"{ROOT}/.state/collections:{ROOT}/.venv/lib/python3.11/site-packages")
-    env.update({"ANSIBLE_PIPELINING": "True", "ANSIBLE_FORCE_COLOR": "False"})
     started = time.monotonic()
-    result = subprocess.run(
-        ["ansible-playbook", "-i", f"{NAME},", "-c", "community.docker.docker", "-e", json.dumps(extra),
-         str(workdir / "site.yml")],
-        capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
+    result = run_playbook(
+        workdir / "site.yml",
+        hosts=[NAME],
+        connection="community.docker.docker",
+        extra_vars=extra,
+        env={"ANSIBLE_PIPELINING": "True"},
+    )
     seconds = time.monotonic() - started
-    if result.returncode != 0:
-        sys.exit(f"converge failed:\n{result.stdout[-4000:]}")
-    recap = [line for line in result.stdout.splitlines() if line.startswith(NAME) and "changed=" in line]
-    changed = int(recap[-1].split("changed=")[1].split()[0])
-    return seconds, changed
+    if result.rc != 0:
+        sys.exit(f"converge failed:\n{result.tail()}")
+    return seconds, result.changed(NAME)
 
 
 def session_seconds(user):

@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/lib.sh"
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$ROOT/.state/collections:$ROOT/.venv/lib/python3.11/site-packages"
+export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$ROOT/.state/collections}"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=0
 IMAGE=ironclad/debian:13
 P=bench-egress

@@ -3,12 +3,15 @@
 # unreachable; a cached script that runs Python's own ensurepip serves the same purpose.
 source "$(dirname "$0")/lib.sh"
 
-version=$("$ROOT/.venv/bin/python" - <<'PY'
-from types import SimpleNamespace
-from ansible_test._internal.python_requirements import get_venv_packages
-print(get_venv_packages(SimpleNamespace(version="3.11"))["pip"])
-PY
-) || die "could not read ansible-test's pip version; is .venv complete? run 'make setup'"
+# ansible-test pins the pip it bootstraps and names the cached script after that
+# version. It has no public way to ask for it, so it is pinned here per ansible-core
+# release line (constraints.txt pins the release); tests/unit/test_setup_scripts.py
+# reads ansible-test's source text to prove the pin still matches.
+declare -A PIP_OF_ANSIBLE_CORE=([2.19]=24.2)
+core=$("$ROOT/.venv/bin/python" -c 'import importlib.metadata as m; print(m.version("ansible-core"))') \
+  || die "could not read ansible-core's version from .venv; run 'make setup'"
+version=${PIP_OF_ANSIBLE_CORE[${core%.*}]:-}
+[ -n "$version" ] || die "ansible-core $core: add the pip version its ansible-test bootstraps to PIP_OF_ANSIBLE_CORE in scripts/ansible-test-bootstrap.sh"
 cache="$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
 if [ -f "$cache" ]; then skip "ansible-test pip bootstrap"; exit 0; fi
 say "placing ansible-test pip bootstrap at ~/.ansible/test/cache"

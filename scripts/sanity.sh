@@ -9,8 +9,10 @@ rm -rf "$tree"; mkdir -p "$tree/ironclad/aws"
 tar -C "$tree/ironclad/aws" -xzf "$tarball"
 # The collections we depend on (doc fragments, module_utils) beside it, as installed.
 for ns in amazon ansible community; do
-  ln -sfn "$ROOT/.venv/lib/python3.11/site-packages/ansible_collections/$ns" "$tree/$ns"
+  ln -sfn "$(readlink "$STATE_DIR/collections/ansible_collections/$ns")" "$tree/$ns"
 done
+# The working tree must not shadow the artifact under test.
+unset PYTHONPATH
 cd "$tree/ironclad/aws"
 git init -q . && git add -A >/dev/null  # ansible-test lists files through git when it can
 ansible-test sanity --local --python 3.11 --color no "$@"

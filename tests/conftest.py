@@ -4,19 +4,17 @@ Integration tests run the collection's real modules with ansible-playbook agains
 moto server over HTTP on 127.0.0.1, and read the results back with boto3.
 """
 
-import json
-import os
 import socket
-import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import boto3
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.harness import PlaybookResult
+from tests.harness import run_playbook as harness_run_playbook
+
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -63,56 +61,19 @@ def aws(moto):
     return client
 
 
-class PlaybookResult:
-    def __init__(self, proc: subprocess.CompletedProcess):
-        self.rc = proc.returncode
-        self.stdout = proc.stdout
-        self.stderr = proc.stderr
-        self.results = self._task_results(proc.stdout)
-
-    @staticmethod
-    def _task_results(stdout: str) -> dict:
-        """Per-task results of the first host, keyed by task name (json callback)."""
-        try:
-            data = json.loads(stdout)
-        except json.JSONDecodeError:
-            return {}
-        out = {}
-        for play in data.get("plays", []):
-            for task in play.get("tasks", []):
-                for result in task.get("hosts", {}).values():
-                    out[task["task"]["name"]] = result
-        return out
-
-    def __getitem__(self, task_name: str) -> dict:
-        return self.results[task_name]
-
-
 @pytest.fixture
-def run_playbook(tmp_path, moto):
-    """Run a playbook (YAML text) with the collection from this tree; return its results.
+def run_playbook(moto):
+    """Run a playbook (YAML text) on localhost with the collection from this tree.
 
     The json callback gives each task's full result, so tests assert on what the
     module returned, not on log text.
     """
 
     def run(playbook: str, extra_env: dict | None = None, check: bool = False) -> PlaybookResult:
-        path = tmp_path / "playbook.yml"
-        path.write_text(textwrap.dedent(playbook))
-        env = dict(os.environ)
-        env.update(
-            ANSIBLE_COLLECTIONS_PATH=f"{ROOT}/.state/collections:{Path(sys.prefix)}/lib/python3.11/site-packages",
-            ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-            ANSIBLE_LOCALHOST_WARNING="False",
-            ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
-            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-            MOTO_URL=moto,
-        )
-        env.update(extra_env or {})
-        cmd = [str(Path(sys.prefix) / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)]
-        if check:
-            cmd.append("--check")
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
-        return PlaybookResult(proc)
+        env = {"ANSIBLE_PYTHON_INTERPRETER": sys.executable, "MOTO_URL": moto, **(extra_env or {})}
+        return harness_run_playbook(
+            textwrap.dedent(playbook), hosts=["localhost"], connection="local", env=env,
+            check=check, json_output=True, timeout=600,
+        )  # fmt: skip
 
     return run

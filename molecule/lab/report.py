@@ -13,11 +13,11 @@ import secrets
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import boto3
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness import ROOT, run_playbook
+
 MOTO = os.environ.get("MOTO_URL", "http://127.0.0.1:5000")
 BUCKET = "ironclad-lab"
 BASTION, APP, CLIENT, PROXY = "ironclad-lab-bastion", "ironclad-lab-app", "ironclad-lab-client", "ironclad-lab-proxy"
@@ -113,29 +113,13 @@ def ebs_backup() -> dict:
     image = ec2.describe_images()["Images"][0]["ImageId"]
     tag = [{"ResourceType": "instance", "Tags": [{"Key": "BackupYN", "Value": "Y"}, {"Key": "Name", "Value": "lab"}]}]
     ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2, InstanceType="t3.micro", TagSpecifications=tag)
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", ANSIBLE_STDOUT_CALLBACK="json")
-    run = subprocess.run(
-        [
-            "ansible-playbook",
-            str(ROOT / "playbooks/backup.yml"),
-            "-e",
-            "backup_region=us-east-1",
-            "-e",
-            f"backup_endpoint_url={MOTO}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+    run = run_playbook(
+        ROOT / "playbooks/backup.yml",
+        extra_vars={"backup_region": "us-east-1", "backup_endpoint_url": MOTO},
+        env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+        json_output=True,
     )
-    created = []
-    try:
-        for play in json.loads(run.stdout)["plays"]:
-            for task in play["tasks"]:
-                for result in task["hosts"].values():
-                    created += result.get("created_snapshot_ids", [])
-    except (ValueError, KeyError):
-        pass
+    created = run.all_results("created_snapshot_ids")
     return {"playbook_rc": run.returncode, "created_snapshot_ids": created}
 
 

@@ -7,18 +7,13 @@ moto has no implementation of the API, or does not model the behaviour under tes
 """
 
 import json
-import sys
-from pathlib import Path
 
 import botocore.session
 import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.stub import Stubber
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".state" / "collections"))
-
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
 
 MODULE_CREDENTIALS = "module"  # key of the clients made with the module's own credentials
 

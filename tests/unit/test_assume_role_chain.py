@@ -1,14 +1,8 @@
 """The decisions of assume_role, without AWS: chain checks, requests, messages, CLI profiles."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".state" / "collections"))
-
-from ansible_collections.ironclad.aws.plugins.module_utils import aws_cli_profile as cli  # noqa: E402
-from ansible_collections.ironclad.aws.plugins.module_utils import sts_chain  # noqa: E402
+from ansible_collections.ironclad.aws.plugins.module_utils import aws_cli_profile as cli
+from ansible_collections.ironclad.aws.plugins.module_utils import sts_chain
 
 B = "arn:aws:iam::222222222222:role/deploy"
 C = "arn:aws:iam::333333333333:role/path/audit"

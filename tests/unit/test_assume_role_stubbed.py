@@ -11,7 +11,7 @@ the CLI profiles run against moto in tests/integration/test_assume_role.py.
 import datetime
 
 import pytest
-from stubbed_module import stubbed_aws  # importing it also puts the collection on sys.path
+from stubbed_module import stubbed_aws
 
 # isort: split
 from ansible_collections.ironclad.aws.plugins.modules import assume_role as module

@@ -7,16 +7,11 @@ RequestLimitExceeded is retried (AWSRetry's sleeps are skipped by the fixture).
 """
 
 import datetime
-import sys
-from pathlib import Path
 
 import pytest
+from ansible_collections.ironclad.aws.plugins.modules import ami_backup, ebs_backup
 from botocore.stub import ANY
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".state" / "collections"))
-
-from ansible_collections.ironclad.aws.plugins.modules import ami_backup, ebs_backup  # noqa: E402
-from stubbed_module import stubbed_aws  # noqa: E402
+from stubbed_module import stubbed_aws
 
 
 @pytest.fixture

@@ -1,12 +1,8 @@
 """The backup modules' decisions, without AWS: what to snapshot, what retention deletes."""
 
 import datetime
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".state" / "collections"))
-
-from ansible_collections.ironclad.aws.plugins.module_utils import backup_plan as bp  # noqa: E402
+from ansible_collections.ironclad.aws.plugins.module_utils import backup_plan as bp
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2024, 5, 15, 12, 0, 0, tzinfo=UTC)

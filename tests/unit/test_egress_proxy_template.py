@@ -4,15 +4,13 @@ The real template is rendered by Ansible's own templar with the role's defaults 
 vars, so these tests break when the template or the defaults do. A second group runs
 the role in check mode with bad variables and expects a clear refusal."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
+
+from tests.harness import run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "egress_proxy"
@@ -165,26 +163,14 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=[next(iter(e)) for e, _ in BAD_INPUT])
-def test_bad_input_is_refused_before_any_change(tmp_path, extra, message):
+def test_bad_input_is_refused_before_any_change(extra, message):
     """Runs the role against this machine in check mode: nothing can change here, and
     the play must stop at the validation with a message naming the problem."""
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(
+    playbook = (
         "- hosts: localhost\n  connection: local\n  gather_facts: true\n  gather_subset: [min]\n"
         "  roles: [{role: ironclad.aws.egress_proxy}]\n"
     )
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    env.setdefault(
-        "ANSIBLE_COLLECTIONS_PATH",
-        f"{ROOT}/.state/collections:{ROOT}/.venv/lib/python3.11/site-packages",
-    )
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "--check", "-e", json.dumps(extra), str(playbook)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    result = run_playbook(playbook, check=True, extra_vars=extra, timeout=300)
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-3000:]
     assert "changed=0" in result.stdout

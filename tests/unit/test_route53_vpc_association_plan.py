@@ -1,13 +1,7 @@
 """The decisions of route53_vpc_association, without AWS: which calls, in which order, by whom."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / ".state" / "collections"))
-
-from ansible_collections.ironclad.aws.plugins.module_utils import route53_association as r53  # noqa: E402
+from ansible_collections.ironclad.aws.plugins.module_utils import route53_association as r53
 
 CTX = {
     "hosted_zone_id": "Z1",

@@ -13,7 +13,7 @@ What moto can answer is run end to end in tests/integration/test_route53_vpc_ass
 import datetime
 
 import pytest
-from stubbed_module import stubbed_aws  # importing it also puts the collection on sys.path
+from stubbed_module import stubbed_aws
 
 # isort: split
 from ansible_collections.ironclad.aws.plugins.modules import route53_vpc_association as module

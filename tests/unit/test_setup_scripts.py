@@ -1,6 +1,9 @@
 """The setup scripts' decisions that a fresh machine depends on."""
 
+import importlib.metadata
+import importlib.util
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -53,6 +56,17 @@ def test_no_mirror_is_a_clear_error(tmp_path):
 
 def test_ansible_test_bootstrap_stand_in_is_valid_python(tmp_path):
     body = (ROOT / "scripts/ansible-test-bootstrap.sh").read_text()
-    python = body.split("<<'PY'\n")[2].split("\nPY\n")[0]
+    python = body.split("<<'PY'\n")[-1].split("\nPY\n")[0]
     compile(python, "get_pip.py", "exec")
     assert "ensurepip" in python
+
+
+def test_ansible_test_pip_pin_matches_the_installed_ansible_test():
+    """The bootstrap file must carry the name ansible-test looks for: read (not import)
+    the pip version ansible-test pins in its source, and compare with our pin."""
+    core = importlib.metadata.version("ansible-core")
+    body = (ROOT / "scripts/ansible-test-bootstrap.sh").read_text()
+    pins = dict(re.findall(r"\[(\d+\.\d+)\]=([\d.]+)", body.split("PIP_OF_ANSIBLE_CORE=(")[1].split(")")[0]))
+    source = Path(importlib.util.find_spec("ansible_test").origin).parent / "_internal/python_requirements.py"
+    wanted = re.search(r"pip='([\d.]+)'", source.read_text()).group(1)
+    assert pins.get(core.rsplit(".", 1)[0]) == wanted

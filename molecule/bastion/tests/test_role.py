@@ -1,34 +1,19 @@
 """The role's own contract: bad input fails early and clearly; check mode on a fresh host."""
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 import testinfra
 from conftest import CLIENT
 
+from tests.harness import run_playbook
+
 PLAYBOOK = Path(__file__).with_name("apply_role.yml")
 
 
 def apply_role(target, *args, **extra_vars):
     extra = {"bastion_s3_bucket": "ironclad-bastion-inputs", **extra_vars}
-    return subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            f"{target},",
-            "-c",
-            "community.docker.docker",
-            "-e",
-            json.dumps(extra),
-            *args,
-            str(PLAYBOOK),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_playbook(PLAYBOOK, hosts=[target], connection="community.docker.docker", extra_vars=extra, args=args)
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,13 @@
 """An allowlist change is applied by a re-converge, through a reload (Squid keeps its
 process and its open connections), without a restart."""
 
-import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import CLIENTS, PROXIES, container, curl
+
+from tests.harness import run_playbook
 
 testinfra_hosts = CLIENTS
 ALLOWED = [".allowed.test"]
@@ -15,23 +15,14 @@ WIDER = [".allowed.test", ".later.test"]
 
 
 def converge(domains):
-    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
-    project = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=f"{project}/.state/collections:{project}/.venv/lib/python3.11/site-packages",
-        ANSIBLE_NOCOLOR="1",
-    )
     extra = {"egress_proxy_allowed_http_domains": domains, "egress_proxy_allowed_https_domains": domains}
-    result = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-e", json.dumps(extra), "converge.yml"],
-        cwd=scenario,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = run_playbook(
+        Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml",
+        inventory=os.environ["MOLECULE_INVENTORY_FILE"],
+        extra_vars=extra,
         timeout=900,
     )
-    assert result.returncode == 0, result.stdout[-4000:]
+    assert result.rc == 0, result.tail()
     return result.stdout
 
 
