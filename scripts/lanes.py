@@ -79,10 +79,11 @@ def main(argv):
     started = time.monotonic()
     per_lane = [[] for _ in lanes]
     if sequential:
-        for lane, results in zip(lanes, per_lane):
+        for lane, results in zip(lanes, per_lane, strict=True):
             run_lane(lane, results)
     else:
-        threads = [threading.Thread(target=run_lane, args=(lane, res)) for lane, res in zip(lanes, per_lane)]
+        pairs = zip(lanes, per_lane, strict=True)
+        threads = [threading.Thread(target=run_lane, args=pair) for pair in pairs]
         for thread in threads:
             thread.start()
         for thread in threads:
