@@ -5,6 +5,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE_DIR="$ROOT/.state"
 mkdir -p "$STATE_DIR"
+# What outlives a clone (the venv, build caches), keyed by what it was made from.
+CACHE_DIR=${IRONCLAD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ironclad}
 
 say() { printf '==> %s\n' "$*"; }
 skip() { printf '    %s (already done)\n' "$*"; }
