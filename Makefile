@@ -8,6 +8,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.state/collections
 # Python started by any target imports the collection and the test harness (tests.harness).
 export PYTHONPATH := $(CURDIR)/.state/collections:$(CURDIR)
 export MOLECULE_PROJECT_DIRECTORY := $(CURDIR)
+# What outlives a clone (the venv, build caches); scenarios read it from the environment.
+export IRONCLAD_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ironclad
 
 # `make test` runs these lanes side by side (scripts/lanes.py), the steps of each lane
 # in order. The lanes are balanced by the step times measured in the README; the
