@@ -34,6 +34,22 @@ variable "instance_type" {
   default = "t3.small"
 }
 
+# Instances launched from the AMI require IMDSv2 session tokens (ImdsSupport=v2.0, set by
+# a post-processor: Packer 1.6's amazon-ebs has no imds_support or metadata_options; with
+# Packer >= 1.7 and its amazon plugin, set imds_support = "v2.0" and a metadata_options block
+# on the source instead, see docs/imdsv2.md).
+variable "require_imdsv2" {
+  type        = bool
+  default     = true
+  description = "Mark the built AMIs IMDSv2-only (cannot be undone on an AMI)."
+}
+
+variable "imdsv2_python" {
+  type        = string
+  default     = "python3"
+  description = "A Python with boto3 for packer/scripts/require_imdsv2.py (the Ansible controller's venv will do)."
+}
+
 variable "docker_base_image" {
   type    = string
   default = "ironclad/debian:12"
@@ -110,15 +126,29 @@ build {
 
   provisioner "ansible-local" {
     staging_directory = "/var/tmp/packer-provisioner-ansible-local"
-    command         = "ANSIBLE_COLLECTIONS_PATH=/opt/ironclad-build/collections /opt/ironclad-build/venv/bin/ansible-playbook"
-    playbook_file   = "${path.root}/../playbooks/golden_image.yml"
-    extra_arguments = concat(["--become", "-e", "golden_image_role=${var.image_roles}"], var.ansible_extra_arguments)
+    command           = "ANSIBLE_COLLECTIONS_PATH=/opt/ironclad-build/collections /opt/ironclad-build/venv/bin/ansible-playbook"
+    playbook_file     = "${path.root}/../playbooks/golden_image.yml"
+    extra_arguments   = concat(["--become", "-e", "golden_image_role=${var.image_roles}"], var.ansible_extra_arguments)
   }
 
   provisioner "shell" {
     remote_folder   = "/var/tmp"
     execute_command = "sudo -E sh -eu '{{.Path}}'"
     script          = "${path.root}/scripts/cleanup.sh"
+  }
+
+  post-processors {
+    post-processor "manifest" {
+      only       = ["amazon-ebs.golden"]
+      output     = "packer-manifest.json"
+      strip_path = true
+    }
+    post-processor "shell-local" {
+      only = ["amazon-ebs.golden"]
+      inline = [
+        "if [ ${var.require_imdsv2} = true ]; then ${var.imdsv2_python} '${path.root}/scripts/require_imdsv2.py' packer-manifest.json \"$PACKER_BUILD_NAME\"; fi"
+      ]
+    }
   }
 
   post-processor "docker-tag" {
