@@ -38,8 +38,8 @@ options:
     type: dict
   filters:
     description:
-      - More C(DescribeInstances) filters, as a dict of filter name to value or list of values, for example
-        C({vpc-id: vpc-0abc..., instance-type: [t3.micro, t3.small]}).
+      - "More C(DescribeInstances) filters, as a dict of filter name to value or list of values, for example
+        C({vpc-id: vpc-0abc..., instance-type: [t3.micro, t3.small]})."
     type: dict
   states:
     description: Instance states to consider; terminated instances cannot be changed.

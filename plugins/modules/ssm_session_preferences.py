@@ -22,7 +22,7 @@ description:
     C(Standard_Stream)). When its default version differs from the wanted content, a new version is added
     (C(UpdateDocument)) and made the default (C(UpdateDocumentDefaultVersion)). When the wanted content
     already is a version (the latest one, after an interrupted run, or an older one) that version is made
-    the default instead: SSM refuses a version whose content matches another one.
+    the default instead, as SSM refuses a version whose content matches another one.
   - Contents are compared as data, so the console's spellings (C("true") for V(true), C("20") for V(20))
     do not count as changes.
   - Values are checked before any AWS call; a bad one fails with every problem named and nothing changed.
@@ -80,7 +80,7 @@ options:
     default: true
   kms_key_id:
     description:
-      - KMS key that encrypts session data between client and instance (C(kmsKeyId)): a key id
+      - KMS key that encrypts session data between client and instance (C(kmsKeyId)), as a key id
         (C(1234abcd-...) or C(mrk-...)), a key ARN, an alias (C(alias/name)) or an alias ARN. Empty
         leaves sessions with TLS only.
       - Operators need C(kms:GenerateDataKey) on it, the instance profile C(kms:Decrypt).
@@ -307,7 +307,7 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         description=dict(type="str", default=prefs.DEFAULT_DESCRIPTION),
         s3_bucket_name=dict(type="str", default=""),
-        s3_key_prefix=dict(type="str", default=""),
+        s3_key_prefix=dict(type="str", default="", no_log=False),
         s3_encryption_enabled=dict(type="bool", default=True),
         cloudwatch_log_group_name=dict(type="str", default=""),
         cloudwatch_encryption_enabled=dict(type="bool", default=True),
