@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: instance_metadata_options
 short_description: Require IMDSv2 session tokens (and set the hop limit, endpoint and tags) on EC2 instances
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Sets the instance metadata options of the instances chosen by O(instance_ids), O(tags) and O(filters)
     (all given must match), read with one paginated C(DescribeInstances).

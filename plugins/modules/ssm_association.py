@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: ssm_association
 short_description: A State Manager association, found by name, created or updated in place
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes one Systems Manager State Manager association, identified by O(name) (its C(AssociationName)),
     run a document on the instances chosen by O(targets) and O(target_tags), on a schedule, at most

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: ssm_session_preferences
 short_description: Session Manager preferences (session logs, KMS encryption, timeouts, Run As, shell profiles)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Manages the Session document that holds Session Manager's preferences for an account and region,
     C(SSM-SessionManagerRunShell) by default (what the console's Session Manager > Preferences edits).
