@@ -31,6 +31,12 @@ def default_content(ssm, name=DOC):
     return json.loads(ssm.get_document(Name=name)["Content"])
 
 
+def existing(ssm, idle="15"):
+    """A preferences document made elsewhere (the console), version 1."""
+    content = {"schemaVersion": "1.0", "sessionType": "Standard_Stream", "inputs": {"idleSessionTimeout": idle}}
+    ssm.create_document(Name=DOC, Content=json.dumps(content), DocumentType="Session", DocumentFormat="JSON")
+
+
 def test_create_then_nothing_then_a_new_default_version(run_playbook, aws):
     ssm = aws("ssm")
     check = run_playbook(play(PREFERENCES.format(idle=15)), check=True)
@@ -131,7 +137,7 @@ def test_an_interrupted_run_is_finished_by_making_the_latest_version_the_default
 
 def test_bad_values_fail_with_every_problem_named_and_change_nothing(run_playbook, aws):
     ssm = aws("ssm")
-    assert run_playbook(play(PREFERENCES.format(idle=15))).rc == 0
+    existing(ssm)
     result = run_playbook(
         play("""
     - name: bad
@@ -181,7 +187,7 @@ def test_a_document_of_another_type_is_refused(run_playbook, aws):
 
 def test_absent_deletes_the_document_once(run_playbook, aws):
     ssm = aws("ssm")
-    assert run_playbook(play(PREFERENCES.format(idle=15))).rc == 0
+    existing(ssm)
     tasks = play("    - name: gone\n      ironclad.aws.ssm_session_preferences: {state: absent}\n")
     check = run_playbook(tasks, check=True)
     assert check["gone"]["changed"] is True
