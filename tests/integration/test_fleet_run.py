@@ -16,34 +16,40 @@ ironclad.aws in the bundle or fails.
 
 import io
 import json
-import os
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+from ansible_collections.ironclad.aws.plugins.modules import ssm_association
+
+from tests.harness import ROOT
+from tests.harness import run_playbook as harness_run_playbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from stubbed_module import stubbed_aws  # noqa: E402 - also puts the collection on sys.path
+from stubbed_module import stubbed_aws  # noqa: E402 - beside the unit tests
 
-# isort: split
-import ansible_collections.amazon.aws  # noqa: E402
-from ansible_collections.ironclad.aws.plugins.modules import ssm_association  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "example-fleet"
 DESCRIBE = "Describe the association"
 PUBLISH = "Publish the bundle (once per content)"
-# Where the installed collections are (amazon.aws's own location), without this tree's.
-INSTALLED = Path(list(ansible_collections.amazon.aws.__path__)[0]).parents[2]
+# The collections the venv installed (ansible.posix among them), without this tree's.
+INSTALLED = sysconfig.get_paths()["purelib"]
 
 
 @pytest.fixture(scope="module")
 def tarball(tmp_path_factory):
     out = tmp_path_factory.mktemp("build")
     subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "ansible-galaxy"), "collection", "build", "--output-path", str(out), str(ROOT)],
+        [
+            str(Path(sys.executable).parent / "ansible-galaxy"),
+            "collection",
+            "build",
+            "--output-path",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -166,28 +172,22 @@ def run_bundle_as_the_document_does(s3, key, tmp_path):
         "- hosts: canary\n  gather_facts: false\n  tasks:\n"
         "    - name: probe\n      ansible.builtin.debug:\n        var: fleet_probe\n"
     )
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(INSTALLED),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_LOCALHOST_WARNING="False",
-        HOME=str(tmp_path),
-    )
-    playbook = [str(Path(sys.prefix) / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local"]
+    env = {"ANSIBLE_COLLECTIONS_PATH": INSTALLED, "ANSIBLE_PYTHON_INTERPRETER": sys.executable, "HOME": str(tmp_path)}
 
-    def run(*args):
-        return subprocess.run([*playbook, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    def run(name, *args, json_output=False):
+        return harness_run_playbook(
+            workdir / name, hosts=["localhost"], connection="local", env=env, cwd=workdir, args=args,
+            json_output=json_output, timeout=300,
+        )  # fmt: skip
 
-    listed = run("--list-tasks", "fleet.yml")
-    assert listed.returncode == 0, listed.stdout + listed.stderr
+    listed = run("fleet.yml", "--list-tasks")
+    assert listed.rc == 0, listed.tail()
     assert "ironclad.aws.bastion : " in listed.stdout and "ironclad.aws.awslogs : " in listed.stdout
-    probe = run("-e", "SSM=True fleet_groups=canary", "probe.yml")
-    assert probe.returncode == 0, probe.stdout + probe.stderr
-    tasks = {t["task"]["name"]: t for play in json.loads(probe.stdout)["plays"] for t in play["tasks"]}
-    assert tasks["probe"]["hosts"]["localhost"]["fleet_probe"] == "from the bundle's group_vars"
+    probe = run("probe.yml", "-e", "SSM=True fleet_groups=canary", json_output=True)
+    assert probe.rc == 0, probe.tail()
+    assert probe["probe"]["fleet_probe"] == "from the bundle's group_vars"
     missing = run("fleet.yml")
-    assert missing.returncode != 0 and "fleet_groups=GROUP" in missing.stdout
+    assert missing.rc != 0 and "fleet_groups=GROUP" in missing.stdout
 
 
 def test_bad_input_publishes_nothing(run_playbook, aws, tarball, tmp_path):

@@ -5,7 +5,7 @@ make no mutating call (Stubber fails on any call not queued). The rest runs agai
 tests/integration/test_instance_metadata_options.py."""
 
 import pytest
-from stubbed_module import stubbed_aws  # importing it also puts the collection on sys.path
+from stubbed_module import stubbed_aws
 
 # isort: split
 from ansible_collections.ironclad.aws.plugins.module_utils import instance_metadata as imds

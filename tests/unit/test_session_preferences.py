@@ -6,7 +6,7 @@ tests/integration/test_ssm_session_preferences.py)."""
 import json
 
 import pytest
-from stubbed_module import stubbed_aws  # importing it also puts the collection on sys.path
+from stubbed_module import stubbed_aws
 
 # isort: split
 from ansible_collections.ironclad.aws.plugins.module_utils import session_preferences as prefs

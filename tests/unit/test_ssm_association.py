@@ -11,7 +11,7 @@ create_association action has not been implemented").
 import datetime
 
 import pytest
-from stubbed_module import stubbed_aws  # importing it also puts the collection on sys.path
+from stubbed_module import stubbed_aws
 
 # isort: split
 from ansible_collections.ironclad.aws.plugins.module_utils import ssm_association as assoc
