@@ -11,12 +11,17 @@ options:
       - Name of this backup policy, written as the tag C(ironclad:backup-policy) on every backup it makes.
       - Pruning only ever considers backups carrying this tag with this value (and the module's
         C(ironclad:backup-kind)), so several policies, other tools and hand-made backups never interfere.
+      - The name is compared exactly. Characters that EC2 filters read as wildcards (C(*), C(?), C(\\))
+        are allowed; a policy named C(*daily) never prunes the backups of C(daily) or C(prod-daily).
     type: str
     required: true
   tag_filters:
     description:
       - Instances are selected by these tags; every key must match, a list of values means any of them.
-      - Sent as C(tag:KEY) filters of one paginated C(DescribeInstances).
+      - Sent as C(tag:KEY) filters of one paginated C(DescribeInstances); the answer is then matched
+        exactly, so values are literal (C(*) and C(?) are not wildcards).
+      - Each value must be a string or number, or a non-empty list of them. A null, a dict, an empty
+        list or a YAML boolean (unquoted C(yes)) fails before any AWS call, naming the key.
     type: dict
     default: {BackupYN: "Y"}
   retention_days:

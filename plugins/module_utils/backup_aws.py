@@ -17,8 +17,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.ironclad.aws.plugins.module_utils.backup_plan import (
     DEFAULT_KEEP_TAG,
     INSTANCE_STATES,
+    filter_value,
     instance_filters,
+    is_owned,
+    matches_tags,
     owned_filters,
+    tag_map_problem,
     validate_retention,
 )
 
@@ -49,6 +53,11 @@ def check_params(module):
         problem = "policy must name the backup policy"
     if not problem and not params["tag_filters"]:
         problem = "tag_filters must not be empty: it would back up every instance in the region"
+    if not problem:
+        problem = tag_map_problem("tag_filters", params["tag_filters"], lists=True)
+    for option in ("exclude_volume_tags", "tags"):
+        if not problem and params.get(option):
+            problem = tag_map_problem(option, params[option])
     if problem:
         module.fail_json(msg=problem)
 
@@ -61,18 +70,21 @@ def paginate(client, operation, **params):
 
 def describe_instances(client, tag_filters, states):
     result = paginate(client, "describe_instances", Filters=instance_filters(tag_filters, states))
-    return [i for r in result.get("Reservations", []) for i in r.get("Instances", [])]
+    instances = [i for r in result.get("Reservations", []) for i in r.get("Instances", [])]
+    return [i for i in instances if matches_tags(i, tag_filters)]
 
 
 def owned_snapshots(client, policy, kind):
     # 1,000 is DescribeSnapshots' largest page; without a page size EC2 may time out on big accounts.
-    return paginate(
+    snapshots = paginate(
         client,
         "describe_snapshots",
         OwnerIds=["self"],
         Filters=owned_filters(policy, kind),
         PaginationConfig={"PageSize": 1000},
     ).get("Snapshots", [])
+    # The filter may match other policies' names (wildcard characters); the tags decide.
+    return [s for s in snapshots if is_owned(s, policy, kind)]
 
 
 def own_images(client):
@@ -84,7 +96,8 @@ def volumes_tagged(client, tags):
     """Ids of volumes carrying any of the tag key/value pairs."""
     if not tags:
         return set()
-    volumes = paginate(client, "describe_volumes", Filters=[{"Name": "tag-key", "Values": sorted(tags)}])
+    keys = [filter_value(k) for k in sorted(tags)]
+    volumes = paginate(client, "describe_volumes", Filters=[{"Name": "tag-key", "Values": keys}])
     matched = set()
     for volume in volumes.get("Volumes", []):
         for tag in volume.get("Tags", []):

@@ -56,23 +56,95 @@ def tag_dict(tags):
     return {t["Key"]: t["Value"] for t in tags or []}
 
 
+# Characters EC2 (or moto, which uses fnmatch) reads as pattern syntax in a filter value.
+_PATTERN_CHARACTERS = "*?\\[]"
+
+
+def filter_value(text):
+    """A filter value that matches at least the literal text, on EC2 and on moto alike.
+
+    EC2 reads `*` and `?` as wildcards and `\\` as an escape; moto also reads `[...]`.
+    Each such character becomes `?` (any one character), so the value can only match
+    more than asked, never less; callers then keep the exact matches (matches_tags).
+    """
+    return "".join("?" if c in _PATTERN_CHARACTERS else c for c in str(text))
+
+
+def tag_values(value):
+    """A tag_filters value as the list of literal values it allows."""
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
 def instance_filters(tag_filters, states):
-    """DescribeInstances filters: every tag filter must match (values of one tag are alternatives)."""
+    """DescribeInstances filters: every tag filter must match (values of one tag are alternatives).
+
+    The answer may hold more than the selection (see filter_value): keep matches_tags only.
+    """
     filters = []
     for key in sorted(tag_filters):
-        value = tag_filters[key]
-        values = value if isinstance(value, list) else [value]
-        filters.append({"Name": "tag:%s" % key, "Values": [str(v) for v in values]})
+        filters.append({"Name": "tag:%s" % key, "Values": [filter_value(v) for v in tag_values(tag_filters[key])]})
     filters.append({"Name": "instance-state-name", "Values": list(states)})
     return filters
 
 
+def matches_tags(resource, tag_filters):
+    """Whether every key of tag_filters is on the resource with one of its values, compared exactly."""
+    tags = tag_dict(resource.get("Tags"))
+    return all(key in tags and tags[key] in tag_values(value) for key, value in tag_filters.items())
+
+
 def owned_filters(policy, kind):
-    """Filters that find this policy's own backups and nothing else."""
+    """Filters that find at least this policy's own backups; keep is_owned ones only."""
     return [
-        {"Name": "tag:%s" % POLICY_TAG, "Values": [policy]},
+        {"Name": "tag:%s" % POLICY_TAG, "Values": [filter_value(policy)]},
         {"Name": "tag:%s" % KIND_TAG, "Values": [kind]},
     ]
+
+
+def is_owned(resource, policy, kind):
+    """Exactly this policy's backup of this kind: the only thing retention may delete."""
+    tags = tag_dict(resource.get("Tags"))
+    return tags.get(POLICY_TAG) == policy and tags.get(KIND_TAG) == kind
+
+
+def _describe_value(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "the boolean %s (quote it: YAML reads yes/no/true/false as booleans)" % value
+    if isinstance(value, dict):
+        return "a dict"
+    if isinstance(value, list) and not value:
+        return "an empty list"
+    return repr(value)
+
+
+def _describe_list(value):
+    if not value:
+        return "an empty list"
+    return "a list holding %s" % _describe_value(next(v for v in value if not _is_tag_value(v)))
+
+
+def _is_tag_value(value):
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def tag_map_problem(option, mapping, lists=False):
+    """Error text for a tag dict an option cannot use, naming the key, or None.
+
+    Values must be strings or numbers (and, with lists=True, non-empty lists of them): a null,
+    a dict or an empty list matches nothing, which would silently back up nothing.
+    """
+    for key in sorted(mapping, key=str):
+        value = mapping[key]
+        if not isinstance(key, str) or not key.strip():
+            return "%s has an empty key: every key must name a tag" % option
+        if _is_tag_value(value) or (lists and isinstance(value, list) and value and all(map(_is_tag_value, value))):
+            continue
+        wanted = "a tag value or a non-empty list of tag values" if lists else "a tag value (string or number)"
+        got = _describe_list(value) if lists and isinstance(value, list) else _describe_value(value)
+        return "%s.%s must be %s, got %s" % (option, key, wanted, got)
+    return None
 
 
 def instance_name(instance):

@@ -150,12 +150,7 @@ KIND = "ami"
 
 
 def owned(images, policy):
-    return [
-        i
-        for i in images
-        if backup_plan.tag_dict(i.get("Tags")).get(backup_plan.POLICY_TAG) == policy
-        and backup_plan.tag_dict(i.get("Tags")).get(backup_plan.KIND_TAG) == KIND
-    ]
+    return [i for i in images if backup_plan.is_owned(i, policy, KIND)]
 
 
 def create_images(module, client, creations, instances_by_id):

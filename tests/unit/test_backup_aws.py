@@ -31,6 +31,7 @@ INSTANCE = {
         {"DeviceName": "/dev/sdc", "Ebs": {"VolumeId": "vol-scratch"}},
     ],
 }
+OURS = [{"Key": "ironclad:backup-policy", "Value": "daily"}, {"Key": "ironclad:backup-kind", "Value": "ebs"}]
 RESERVATIONS = {"Reservations": [{"Instances": [INSTANCE]}]}
 SELECTION = {
     "Filters": [
@@ -53,7 +54,7 @@ def test_throttled_calls_are_retried_and_exclusions_reach_create_snapshots(stubb
     ec2 = aws("ec2")
     ec2.add_client_error("describe_instances", **THROTTLED)
     ec2.add_response("describe_instances", RESERVATIONS, SELECTION)
-    old = {"SnapshotId": "snap-old", "VolumeId": "vol-data", "StartTime": OLD, "Tags": []}
+    old = {"SnapshotId": "snap-old", "VolumeId": "vol-data", "StartTime": OLD, "Tags": OURS}
     ec2.add_response("describe_snapshots", {"Snapshots": [old]}, OWNED_SNAPSHOTS)
     ec2.add_response(
         "describe_volumes",
@@ -114,7 +115,7 @@ def test_a_failed_snapshot_set_stops_pruning(stubbed):
     aws, run = stubbed
     ec2 = aws("ec2")
     ec2.add_response("describe_instances", RESERVATIONS, SELECTION)
-    old = {"SnapshotId": "snap-old", "VolumeId": "vol-data", "StartTime": OLD, "Tags": []}
+    old = {"SnapshotId": "snap-old", "VolumeId": "vol-data", "StartTime": OLD, "Tags": OURS}
     ec2.add_response("describe_snapshots", {"Snapshots": [old]}, OWNED_SNAPSHOTS)
     ec2.add_response("describe_images", {"Images": []}, {"Owners": ["self"]})
     ec2.add_client_error("create_snapshots", "InvalidInstanceID.NotFound", "The instance does not exist")

@@ -214,3 +214,41 @@ def test_impossible_retention_is_named():
     assert bp.validate_retention(-1, None) == "retention_days must be at least 1 (got -1)"
     assert bp.validate_retention(None, 0) == "retention_count must be at least 1 (got 0)"
     assert bp.validate_retention(1, 1) is None and bp.validate_retention(None, None) is None
+
+
+# --- filter values and exact matching (no policy name may reach another's backups) ---
+
+
+def test_filter_values_only_ever_widen_and_the_exact_match_decides():
+    assert bp.filter_value("daily") == "daily"
+    assert bp.filter_value("*dai?y[x]\\") == "?dai?y?x??"
+    assert bp.owned_filters("*", "ebs")[0] == {"Name": "tag:ironclad:backup-policy", "Values": ["?"]}
+    mine = {"Tags": [{"Key": bp.POLICY_TAG, "Value": "*"}, {"Key": bp.KIND_TAG, "Value": "ebs"}]}
+    other = {"Tags": [{"Key": bp.POLICY_TAG, "Value": "d"}, {"Key": bp.KIND_TAG, "Value": "ebs"}]}
+    other_kind = {"Tags": [{"Key": bp.POLICY_TAG, "Value": "*"}, {"Key": bp.KIND_TAG, "Value": "ami"}]}
+    assert [bp.is_owned(r, "*", "ebs") for r in (mine, other, other_kind)] == [True, False, False]
+
+
+def test_instances_are_kept_only_when_every_tag_matches_exactly():
+    tagged = {"Tags": [{"Key": "BackupYN", "Value": "Y"}, {"Key": "Env", "Value": "prod"}]}
+    assert bp.matches_tags(tagged, {"BackupYN": "Y", "Env": ["staging", "prod"]})
+    assert not bp.matches_tags(tagged, {"BackupYN": "?"})
+    assert not bp.matches_tags(tagged, {"Env": "prod*"})
+    assert not bp.matches_tags(tagged, {"Missing": "Y"})
+    assert bp.matches_tags({"Tags": [{"Key": "Tier", "Value": "1"}]}, {"Tier": 1})
+
+
+def test_malformed_tag_maps_are_named_by_key():
+    problem = bp.tag_map_problem
+    assert problem("tag_filters", {"BackupYN": "Y", "Env": ["a", 2]}, lists=True) is None
+    assert problem("tag_filters", {"BackupYN": None}, lists=True) == (
+        "tag_filters.BackupYN must be a tag value or a non-empty list of tag values, got null"
+    )
+    assert "got a dict" in problem("tag_filters", {"BackupYN": {"eq": "Y"}}, lists=True)
+    assert "got an empty list" in problem("tag_filters", {"BackupYN": []}, lists=True)
+    assert problem("tag_filters", {"B": [["Y"]]}, lists=True).endswith("got a list holding ['Y']")
+    assert problem("tag_filters", {"B": ["Y", None]}, lists=True).endswith("got a list holding null")
+    assert "quote it" in problem("tag_filters", {"BackupYN": True}, lists=True)
+    assert problem("tag_filters", {" ": "Y"}, lists=True) == "tag_filters has an empty key: every key must name a tag"
+    assert problem("tags", {"Team": ["a"]}) == "tags.Team must be a tag value (string or number), got ['a']"
+    assert problem("tags", {"Team": []}) == "tags.Team must be a tag value (string or number), got an empty list"
