@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 CREATE_AUTHORIZATION = "create_authorization"
 ASSOCIATE = "associate"
 DELETE_AUTHORIZATION = "delete_authorization"
@@ -30,9 +32,44 @@ class LastVpcError(Exception):
     """Route 53 cannot leave a private hosted zone without any VPC."""
 
 
+# Route 53 zone IDs are upper-case letters and digits (at most 32); VPC IDs are vpc- and
+# 8 or 17 hex digits; region names are like eu-west-1 or us-gov-west-1.
+_ZONE_ID = re.compile(r"^[A-Z0-9]{1,32}$")
+_VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$")
+
+
 def zone_id(value):
-    """'Z123' from 'Z123' or '/hostedzone/Z123'."""
-    return value.rsplit("/", 1)[-1]
+    """'Z123' from 'Z123', '/hostedzone/Z123' or 'hostedzone/Z123', spaces around stripped."""
+    value = value.strip()
+    for prefix in ("/hostedzone/", "hostedzone/"):
+        if value.startswith(prefix):
+            return value[len(prefix) :]
+    return value
+
+
+def input_problem(hosted_zone_id, vpc_id, vpc_region):
+    """Error text naming the first empty or garbled id, or None. Checked before any call,
+    so a typo is named as such instead of coming back as Route 53's 404 or EC2's 400."""
+    raw = hosted_zone_id or ""
+    if not raw.strip():
+        return "hosted_zone_id is empty: give the zone's ID, e.g. Z0123456789ABCDEFGHIJ"
+    zone = zone_id(raw)
+    if not zone:
+        return "hosted_zone_id {0!r} names no zone: the ID must follow /hostedzone/".format(raw)
+    if not _ZONE_ID.match(zone):
+        return (
+            "hosted_zone_id {0!r} is not a hosted zone ID (upper-case letters and digits, "
+            "optionally after /hostedzone/), e.g. Z0123456789ABCDEFGHIJ".format(raw)
+        )
+    vpc = (vpc_id or "").strip()
+    if not vpc:
+        return "vpc_id is empty: give the VPC's ID, e.g. vpc-0123456789abcdef0"
+    if not _VPC_ID.match(vpc):
+        return "vpc_id {0!r} is not a VPC ID (vpc- and 8 or 17 hex digits, e.g. vpc-0123456789abcdef0)".format(vpc_id)
+    if vpc_region is not None and not _REGION.match(vpc_region.strip()):
+        return "vpc_region {0!r} is not a region name (e.g. eu-west-1)".format(vpc_region)
+    return None
 
 
 def has_vpc(vpcs, vpc_id, vpc_region):

@@ -33,11 +33,15 @@ author:
   - ironclad.aws maintainers (!UNKNOWN)
 options:
   hosted_zone_id:
-    description: ID of the private hosted zone, with or without the C(/hostedzone/) prefix.
+    description:
+      - ID of the private hosted zone, with or without the C(/hostedzone/) prefix; spaces around it are ignored.
+      - An empty or garbled ID (not upper-case letters and digits) fails before any AWS call, naming the option.
     type: str
     required: true
   vpc_id:
-    description: ID of the VPC.
+    description:
+      - ID of the VPC (C(vpc-) and 8 or 17 hex digits); spaces around it are ignored, anything else
+        fails before any call.
     type: str
     required: true
   vpc_region:
@@ -254,14 +258,17 @@ class Association:
         self.module = module
         params = module.params
         creds = params["vpc_credentials"]
-        self.vpc_region = params["vpc_region"] or (creds or {}).get("region") or module.region
+        self.vpc_region = (params["vpc_region"] or (creds or {}).get("region") or module.region or "").strip()
+        problem = r53.input_problem(params["hosted_zone_id"], params["vpc_id"], self.vpc_region or None)
+        if problem:
+            module.fail_json(msg=problem)
         if not self.vpc_region:
             module.fail_json(msg="vpc_region is required: give it, vpc_credentials.region or the module's region")
         self._extra = vpc_connection_params(module, creds) if creds else {}
         self._clients = {}
         self.ctx = dict(
             hosted_zone_id=r53.zone_id(params["hosted_zone_id"]),
-            vpc_id=params["vpc_id"],
+            vpc_id=params["vpc_id"].strip(),
             vpc_region=self.vpc_region,
         )
 

@@ -93,3 +93,14 @@ def test_only_a_goal_already_reached_is_forgiven():
     assert r53.already_done("delete_authorization", "VPCAssociationAuthorizationNotFound")
     assert r53.already_done("disassociate", "VPCAssociationNotFound")
     assert not r53.already_done("associate", "VPCAssociationAuthorizationNotFound")
+
+
+def test_input_problems_name_the_option():
+    assert r53.zone_id(" hostedzone/Z1 ") == "Z1"
+    assert r53.input_problem("/hostedzone/Z1", "vpc-0123abcd", "eu-west-1") is None
+    assert r53.input_problem("Z1", "vpc-0123456789abcdef0", None) is None
+    assert r53.input_problem("Z1", "vpc-0123abcd", "us-gov-west-1") is None
+    assert r53.input_problem("", "vpc-0123abcd", None).startswith("hosted_zone_id is empty")
+    assert r53.input_problem("z1lower", "vpc-0123abcd", None).startswith("hosted_zone_id 'z1lower' is not")
+    assert r53.input_problem("Z1", "vpc-0123abc", None).startswith("vpc_id 'vpc-0123abc' is not a VPC ID")
+    assert r53.input_problem("Z1", "vpc-0123abcd", "eu-west").startswith("vpc_region 'eu-west' is not")

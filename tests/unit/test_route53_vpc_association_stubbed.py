@@ -319,3 +319,37 @@ def test_incomplete_vpc_credentials_are_refused(stubbed, credentials):
     _, run = stubbed
     result = run(module.main, dict(ARGS, vpc_credentials=credentials))
     assert result["failed"] and result["msg"].startswith("vpc_credentials: give")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"hosted_zone_id": ""}, "hosted_zone_id is empty"),
+        ({"hosted_zone_id": "   "}, "hosted_zone_id is empty"),
+        ({"hosted_zone_id": "/hostedzone/"}, "hosted_zone_id '/hostedzone/' names no zone"),
+        ({"hosted_zone_id": "/hostedzone/Z1/x"}, "hosted_zone_id '/hostedzone/Z1/x' is not a hosted zone ID"),
+        ({"hosted_zone_id": "corp.internal."}, "hosted_zone_id 'corp.internal.' is not a hosted zone ID"),
+        ({"vpc_id": ""}, "vpc_id is empty"),
+        ({"vpc_id": "vpc-"}, "vpc_id 'vpc-' is not a VPC ID"),
+        ({"vpc_id": "subnet-0abc1234"}, "vpc_id 'subnet-0abc1234' is not a VPC ID"),
+        ({"vpc_region": "eu west 1"}, "vpc_region 'eu west 1' is not a region name"),
+    ],
+)
+def test_empty_or_garbled_ids_are_named_before_any_call(stubbed, args, message):
+    aws, run = stubbed
+    result = run(module.main, dict(ARGS, **args))
+    aws.assert_all_called()  # nothing queued: any AWS call would have failed the run differently
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+
+
+def test_spaces_around_ids_are_stripped(stubbed):
+    aws, run = stubbed
+    identities(aws)
+    hosted_zone(aws, [ZONE_VPC, VPC])
+    authorizations(aws, [UNRELATED])
+    result = run(module.main, dict(ARGS, hosted_zone_id=f"  /hostedzone/{ZONE} ", vpc_id=f" {VPC_ID}\t"))
+    aws.assert_all_called()
+    assert result.get("failed") is not True, result
+    assert result["changed"] is False
+    assert result["hosted_zone_id"] == ZONE and result["vpc_id"] == VPC_ID
