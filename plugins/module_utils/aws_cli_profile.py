@@ -2,14 +2,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """AWS CLI profiles as text: which sections to write, and how to put them in a file.
 
-The module owns the sections it names and writes them whole; every other line of the
-file (other profiles, comments, blank lines) is kept as it was, which configparser
-would not do.
+The module owns the sections it names and writes them whole; every other byte of the
+file (other profiles, comments and blank lines, also those just above a section it
+replaces, CRLF line endings) is kept as it was, which configparser would not do.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import re
 
 HEADER_COMMENT = "# managed by Ansible (ironclad.aws.assume_role)"
 
@@ -87,42 +89,73 @@ def _header_name(line):
     return line.strip()[1:-1].strip()
 
 
+def _content(line):
+    """A line without its line ending (LF or CRLF)."""
+    return line.rstrip("\n").rstrip("\r")
+
+
+def _is_setting(line):
+    """A key line or an indented continuation: what a section owns. Comments and blank
+    lines at a section's end belong to whatever follows (a note above the next profile)."""
+    text = _content(line).strip()
+    return bool(text) and not text.startswith(("#", ";"))
+
+
 def render_section(name, items):
+    """A section's lines (no line endings): header, our marker, comments, then settings.
+
+    Comments come before the settings so that a section always ends on a setting, which
+    is where set_sections stops owning lines on the next run.
+    """
     lines = ["[{0}]".format(name), HEADER_COMMENT]
-    for key, value in items:
-        lines.append("{0} {1}".format(key, value) if key.startswith("#") else "{0} = {1}".format(key, value))
+    lines.extend("{0} {1}".format(k, v) for k, v in items if k.startswith("#"))
+    lines.extend("{0} = {1}".format(k, v) for k, v in items if not k.startswith("#"))
     return lines
 
 
 def set_sections(text, sections):
     """The file text with each named section replaced (or appended) by the given items.
 
-    sections maps a section name to its items, or to None to remove that section.
+    sections maps a section name to its items, or to None to remove that section. A
+    section owns its header and its lines up to its last setting; every other byte of
+    the file is kept as it was, line endings included. New lines use the file's line
+    ending (CRLF when its first line ends so).
     """
-    lines = text.splitlines()
-    out = []
-    written = set()
+    lines = re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+    first_end = re.search(r"\r?\n", text)
+    newline = first_end.group(0) if first_end else "\n"
+    out, written = [], set()
     index = 0
     while index < len(lines):
-        line = lines[index]
-        if _is_header(line) and _header_name(line) in sections:
-            name = _header_name(line)
+        line = _content(lines[index])
+        if not (_is_header(line) and _header_name(line) in sections):
+            out.append(lines[index])
             index += 1
-            while index < len(lines) and not _is_header(lines[index]):
-                index += 1
-            if sections[name] is not None and name not in written:
-                out.extend(render_section(name, sections[name]))
-                out.append("")
-            written.add(name)
             continue
-        out.append(line)
-        index += 1
+        name = _header_name(line)
+        end = index + 1
+        scan = index + 1
+        while scan < len(lines) and not _is_header(_content(lines[scan])):
+            if _is_setting(lines[scan]):
+                end = scan + 1
+            scan += 1
+        if sections[name] is not None and name not in written:
+            out.extend(line + newline for line in render_section(name, sections[name]))
+            written.add(name)
+        else:
+            # A removed section (or a later duplicate) takes the blank lines after it, its separator.
+            while end < scan and not _content(lines[end]).strip():
+                end += 1
+            if end == len(lines):
+                while out and not _content(out[-1]).strip():
+                    out.pop()
+        index = end
     for name, items in sections.items():
-        if items is not None and name not in written:
-            if out and out[-1].strip():
-                out.append("")
-            out.extend(render_section(name, items))
-            out.append("")
-    while out and not out[-1].strip():
-        out.pop()
-    return "\n".join(out) + "\n" if out else ""
+        if items is None or name in written:
+            continue
+        if out and not out[-1].endswith("\n"):
+            out[-1] += newline
+        if out and _content(out[-1]).strip():
+            out.append(newline)
+        out.extend(line + newline for line in render_section(name, items))
+    return "".join(out)

@@ -20,6 +20,11 @@ description:
   - Optionally writes an AWS CLI profile. By default the profile makes the CLI assume the roles itself
     (C(role_arn) with C(credential_source) or C(source_profile)), so no secret is stored; only when
     O(cli_profile.type=static) are the temporary credentials written, to a C(0600) credentials file.
+  - The profile files are edited, not rewritten. The module owns only the sections it names (their
+    header up to their last setting); comments and blank lines, also those just above another
+    profile, other profiles and CRLF line endings stay byte for byte. A symlinked file is written
+    through (the link stays); the replacement is atomic, and has its mode before it holds a byte
+    (an existing file's mode and owner are kept; new files are C(0600)).
   - Everything that can be checked before calling AWS is checked first (role ARN format, session
     durations, MFA pairs, policy and tag limits), so a bad chain assumes nothing.
   - Assuming a role changes nothing in AWS, so the module reports C(changed) only when it changes a
@@ -289,16 +294,14 @@ cli_profile:
 
 import contextlib
 import os
-import tempfile
 
 with contextlib.suppress(ImportError):  # AnsibleAWSModule reports a missing botocore
     import botocore
 
-from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.ironclad.aws.plugins.module_utils import aws_cli_profile as cli
-from ansible_collections.ironclad.aws.plugins.module_utils import sts_chain
+from ansible_collections.ironclad.aws.plugins.module_utils import profile_file, sts_chain
 
 HOP_OPTIONS = dict(
     role_arn=dict(type="str", required=True),
@@ -370,48 +373,14 @@ def assume_chain(module, hops):
     return credentials, summaries
 
 
-def read_text(path):
-    try:
-        with open(path, "rb") as handle:
-            return to_native(handle.read())
-    except FileNotFoundError:
-        return ""
-
-
-def file_mode(path):
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        return None
-
-
-def write_text(path, text, mode):
-    """Write atomically, the file having its final mode before it holds any secret.
-
-    os.replace rather than AnsibleModule.atomic_move: for a new file, atomic_move applies
-    the umask's default mode (0644 typically) after the rename, briefly exposing secrets.
-    """
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=".ansible-")
-    try:
-        os.fchmod(handle, mode)
-        os.write(handle, to_bytes(text))
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-    os.replace(temp, path)
-
-
 def plan_file(path, sections, mode_wanted):
     """(new text, changed) for one file; mode_wanted None keeps an existing file's mode."""
-    before = read_text(path)
+    before = profile_file.read_text(path)
     after = cli.set_sections(before, sections)
     exists = os.path.exists(path)
     if not exists and not any(items is not None for items in sections.values()):
         return before, after, False
-    mode_changes = mode_wanted is not None and file_mode(path) != mode_wanted
+    mode_changes = mode_wanted is not None and profile_file.file_mode(path) != mode_wanted
     return before, after, (after != before) or mode_changes or not exists
 
 
@@ -453,7 +422,10 @@ def write_profile(module, hops, credentials, expiration):
         if show_diff:
             diffs.append(dict(before_header=path, after_header=path, before=before, after=after))
         if not module.check_mode:
-            write_text(path, after, mode if mode is not None else (file_mode(path) or 0o600))
+            try:
+                profile_file.write_text(path, after, mode)
+            except (IOError, OSError) as e:
+                module.fail_json(msg="Could not write {0}: {1}".format(path, e), files_changed=changed_files[:-1])
     written = names if profile["type"] == "role" else [profile["name"]]
     result = dict(name=profile["name"], type=profile["type"], profiles=written, files_changed=changed_files)
     return result, diffs

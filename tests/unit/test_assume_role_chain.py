@@ -180,5 +180,5 @@ def test_sections_can_be_removed_and_absent_ones_ignored():
 def test_static_section_keeps_the_expiry_as_a_comment():
     items = cli.static_credentials_section({"access_key": "A", "secret_key": "S", "session_token": "T"}, "2026-01-01")
     rendered = cli.render_section("p", items)
-    assert rendered[-1] == "# expires 2026-01-01"
+    assert rendered[:3] == ["[p]", cli.HEADER_COMMENT, "# expires 2026-01-01"]  # the section ends on a setting
     assert "aws_secret_access_key = S" in rendered
