@@ -3,6 +3,12 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 say "yamllint"; yamllint -s .
+# ansible-lint puts $ANSIBLE_HOME/collections (default ~/.ansible, shared by every clone)
+# first and may leave an installed copy of this collection there, which then hides this
+# tree's new modules. A home of its own whose collections are this clone's link farm
+# resolves ironclad.aws to this tree (the link makes ansible-lint skip installing it).
+export ANSIBLE_HOME="$STATE_DIR/ansible-lint-home"
+mkdir -p "$ANSIBLE_HOME"; ln -sfn "$STATE_DIR/collections" "$ANSIBLE_HOME/collections"
 say "ansible-lint (production profile)"; ansible-lint --profile production --offline -q
 say "ruff"; ruff check . && ruff format --check .
 say "README variable tables"; python scripts/readme_vars.py --check
