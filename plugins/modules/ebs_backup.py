@@ -47,6 +47,38 @@ options:
       - Copy each volume's tags to its snapshot (C(CopyTagsFromSource=volume)), done by EC2 at no extra call.
     type: bool
     default: false
+  copy_to:
+    description:
+      - Cross-region copies, as AWS Data Lifecycle Manager makes them. Each run copies this policy's
+        completed snapshots that have no copy in the region yet (with O(wait=true) the new ones at once,
+        otherwise on the next run), and only those the region's own retention would keep.
+      - A copy carries its source's tags (so it belongs to this policy there) plus
+        C(ironclad:backup-source-snapshot-id), C(ironclad:backup-source-volume-id) and
+        C(ironclad:backup-source-region). Copies are pruned by their own retention, per source volume;
+        pruning a source never deletes its copies.
+      - Costs one paginated C(DescribeSnapshots) per region, one C(CopySnapshot) per copy (tagged at
+        creation) and one C(DeleteSnapshot) per expired copy.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      region:
+        description: The region to copy to (not the module's own).
+        type: str
+        required: true
+      retention_days:
+        description: Delete copies strictly older than this many days (the copy's own creation time).
+        type: int
+      retention_count:
+        description: Keep at most this many copies per source volume in that region.
+        type: int
+      encrypted:
+        description: Encrypt the copies (an encrypted source gives an encrypted copy anyway).
+        type: bool
+        default: false
+      kms_key_id:
+        description: KMS key of the copies in that region; needs O(copy_to[].encrypted=true).
+        type: str
 extends_documentation_fragment:
   - ironclad.aws.backup
   - amazon.aws.common.modules
@@ -175,6 +207,39 @@ not_deleted:
   returned: when any
   type: list
   elements: dict
+copies:
+  description: Per O(copy_to) region, the copies made and pruned (or, in check mode, that would be).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    region:
+      description: The copy region.
+      type: str
+    planned_copies:
+      description: Source snapshots copied (or to copy), with their volume.
+      type: list
+      elements: dict
+    planned_deletions:
+      description: Copies deleted (or to delete) there, with the reason.
+      type: list
+      elements: dict
+    protected_copies:
+      description: Copies there that retention must not delete, with the reason.
+      type: list
+      elements: dict
+    created_copy_ids:
+      description: Ids of the copies made (empty in check mode).
+      type: list
+      elements: str
+    deleted_copy_ids:
+      description: Ids of the copies deleted (empty in check mode).
+      type: list
+      elements: str
+    failed_copies:
+      description: Copies that failed, with the error; that region is then not pruned and the module fails.
+      type: list
+      elements: dict
 created_snapshot_ids:
   description: Ids of the snapshots created (empty in check mode).
   returned: always
@@ -194,7 +259,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
-from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_plan
+from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_copies, backup_plan
 
 KIND = "ebs"
 
@@ -215,7 +280,7 @@ def plan_deletions(module, owned, creations, now, images=None):
 
 def create_snapshot_sets(module, client, creations, instances_by_id, excluded_by_tag):
     params = module.params
-    created, failures = [], []
+    created, failures, raw = [], [], []
     for item in creations:
         instance = instances_by_id[item["instance_id"]]
         tags = backup_plan.backup_tags(
@@ -238,11 +303,93 @@ def create_snapshot_sets(module, client, creations, instances_by_id, excluded_by
             failures.append({"instance_id": item["instance_id"], "error": str(e)})
             continue
         for snap in response.get("Snapshots", []):
+            raw.append(dict(snap, Description=item["description"]))
             snapshot = camel_dict_to_snake_dict(snap, ignore_list=["Tags"])
             snapshot["tags"] = boto3_tag_list_to_ansible_dict(snap.get("Tags", []))
             snapshot["instance_id"] = item["instance_id"]
             created.append(snapshot)
-    return created, failures
+    return created, failures, raw
+
+
+def raw_completed(snapshots):
+    return [dict(s, State="completed") for s in snapshots]
+
+
+def plan_copies(module, sources, deletions, now):
+    """Per copy_to region: its client, the sources to copy there and the copies to prune."""
+    params = module.params
+    doomed_sources = {d["id"] for d in deletions}
+    plans = []
+    for rule in params["copy_to"]:
+        region_client = module.client("ec2", region=rule["region"], retry_decorator=AWSRetry.jittered_backoff())
+        try:
+            copies = backup_aws.owned_snapshots(region_client, params["policy"], KIND)
+        except backup_aws.AWS_ERRORS as e:
+            module.fail_json_aws(e, msg="Failed to read this policy's copies in %s" % rule["region"])
+        to_copy = backup_copies.snapshots_to_copy(sources, copies, rule, now, doomed_sources)
+        planned_new = {}
+        for source in to_copy:
+            group = source.get("VolumeId") or "unknown-volume"
+            planned_new[group] = planned_new.get(group, 0) + 1
+        retention = backup_plan.plan_retention(
+            backup_copies.copy_backups(copies, params["keep_tag"]),
+            now,
+            rule["retention_days"],
+            rule["retention_count"],
+            planned_new,
+        )
+        if retention.delete:
+            try:
+                images = backup_aws.own_images(region_client)
+            except backup_aws.AWS_ERRORS as e:
+                module.fail_json_aws(e, msg="Failed to list this account's images in %s" % rule["region"])
+            in_use = set()
+            for image in images:
+                in_use.update(backup_plan.image_snapshot_ids(image))
+            retention = backup_plan.plan_retention(
+                backup_copies.copy_backups(copies, params["keep_tag"], in_use),
+                now,
+                rule["retention_days"],
+                rule["retention_count"],
+                planned_new,
+            )
+        planned_deletions, protected = backup_aws.retention_report(retention)
+        report = dict(
+            region=rule["region"],
+            planned_copies=[{"source_snapshot_id": s["SnapshotId"], "volume_id": s.get("VolumeId")} for s in to_copy],
+            planned_deletions=planned_deletions,
+            protected_copies=protected,
+            created_copy_ids=[],
+            deleted_copy_ids=[],
+        )
+        plans.append(dict(rule=rule, client=region_client, to_copy=to_copy, report=report))
+    return plans
+
+
+def run_copies(module, plans):
+    """Copy, then prune each region; a region where a copy failed is not pruned."""
+    problems = []
+    for plan in plans:
+        report, rule = plan["report"], plan["rule"]
+        failed = []
+        for source in plan["to_copy"]:
+            request = backup_copies.copy_request(source, module.region, rule)
+            try:
+                copy = plan["client"].copy_snapshot(aws_retry=True, **request)
+                report["created_copy_ids"].append(copy["SnapshotId"])
+            except backup_aws.AWS_ERRORS as e:
+                failed.append({"source_snapshot_id": source["SnapshotId"], "error": str(e)})
+        if failed:
+            report["failed_copies"] = failed
+            problems.append("%d to %s, which was not pruned" % (len(failed), rule["region"]))
+            continue
+        deleted, not_deleted = backup_aws.delete_snapshots(
+            module, plan["client"], [d["id"] for d in report["planned_deletions"]]
+        )
+        report["deleted_copy_ids"] = deleted
+        if not_deleted:
+            report["not_deleted"] = not_deleted
+    return problems
 
 
 def main():
@@ -251,9 +398,24 @@ def main():
         exclude_boot_volume=dict(type="bool", default=False),
         exclude_volume_tags=dict(type="dict", default={}),
         copy_volume_tags=dict(type="bool", default=False),
+        copy_to=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                region=dict(type="str", required=True),
+                retention_days=dict(type="int"),
+                retention_count=dict(type="int"),
+                encrypted=dict(type="bool", default=False),
+                kms_key_id=dict(type="str"),
+            ),
+        ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     backup_aws.check_params(module)
+    problem = backup_copies.copy_rules_problem(module.params["copy_to"], module.region)
+    if problem:
+        module.fail_json(msg=problem)
     params = module.params
     now = datetime.datetime.now(datetime.timezone.utc)
     client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
@@ -282,8 +444,12 @@ def main():
         retention = plan_deletions(module, owned, creations, now, images)
     deletions, protected = backup_aws.retention_report(retention)
 
+    copy_plans = plan_copies(module, owned, deletions, now)
     result = dict(
-        changed=bool(creations or deletions),
+        changed=bool(
+            creations or deletions or any(p["to_copy"] or p["report"]["planned_deletions"] for p in copy_plans)
+        ),
+        copies=[p["report"] for p in copy_plans],
         instances=sorted(instances_by_id),
         planned_snapshots=creations,
         skipped_instances=skipped,
@@ -296,7 +462,7 @@ def main():
     if module.check_mode:
         module.exit_json(**result)
 
-    created, failures = create_snapshot_sets(module, client, creations, instances_by_id, excluded_by_tag)
+    created, failures, raw_created = create_snapshot_sets(module, client, creations, instances_by_id, excluded_by_tag)
     result["created_snapshots"] = created
     result["created_snapshot_ids"] = [s["snapshot_id"] for s in created]
     result["changed"] = bool(created)
@@ -326,6 +492,17 @@ def main():
     if not_deleted:
         result["not_deleted"] = not_deleted
     result["changed"] = bool(created or deleted)
+
+    if copy_plans and params["wait"] and raw_created:
+        # Completed now, so copied in this run rather than the next.
+        copy_plans = plan_copies(module, owned + raw_completed(raw_created), deletions, now)
+        result["copies"] = [p["report"] for p in copy_plans]
+    copy_failures = run_copies(module, copy_plans)
+    result["changed"] = result["changed"] or any(
+        p["created_copy_ids"] or p["deleted_copy_ids"] for p in result["copies"]
+    )
+    if copy_failures:
+        module.fail_json(msg="Copies failed: %s" % "; ".join(copy_failures), **result)
     module.exit_json(**result)
 
 

@@ -19,14 +19,14 @@ KIND_TAG = "ironclad:backup-kind"
 INSTANCE_TAG = "ironclad:backup-instance-id"
 
 
-def _backend():
-    return get_backend("ec2")[DEFAULT_ACCOUNT_ID][REGION]
+def _backend(region=REGION):
+    return get_backend("ec2")[DEFAULT_ACCOUNT_ID][region]
 
 
-def backdate(resource_id, days=0.0, hours=0.0):
+def backdate(resource_id, days=0.0, hours=0.0, region=REGION):
     """Make a snapshot or image look `days`+`hours` old to the EC2 API."""
     when = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(days=days, hours=hours)
-    backend = _backend()
+    backend = _backend(region)
     if resource_id.startswith("snap-"):
         backend.snapshots[resource_id].start_time = when
     else:
