@@ -150,27 +150,27 @@ def needs_stop(instance):
 
 def plan_restore(instance, current, snapshot, start):
     """The steps that restore the device from the snapshot; [] when it already was."""
-    current_tags = tag_dict(current.get("Tags"))
     steps = []
-    if current_tags.get(RESTORED_FROM_TAG) != snapshot["SnapshotId"]:
-        steps = [CREATE_VOLUME]
-        if needs_stop(instance):
-            steps.append(STOP_INSTANCE)
-        steps += [DETACH_VOLUME, ATTACH_VOLUME]
-    if start and (steps or instance["State"]["Name"] == "stopped"):
-        steps.append(START_INSTANCE)
-    return steps
+    if tag_dict(current.get("Tags")).get(RESTORED_FROM_TAG) != snapshot["SnapshotId"]:
+        steps = [CREATE_VOLUME] + _swap_steps(instance)
+    return _then_start(instance, steps, start)
 
 
 def plan_rollback(instance, current, previous, start):
     """The steps that put the kept volume back; [] when there is nothing to roll back."""
-    steps = []
-    if previous is not None:
-        if needs_stop(instance):
-            steps.append(STOP_INSTANCE)
-        steps += [DETACH_VOLUME, ATTACH_VOLUME]
+    steps = _swap_steps(instance) if previous is not None else []
+    return _then_start(instance, steps, start)
+
+
+def _swap_steps(instance):
+    """Exchange the volume at the device: a volume can only be swapped on a stopped instance."""
+    return ([STOP_INSTANCE] if needs_stop(instance) else []) + [DETACH_VOLUME, ATTACH_VOLUME]
+
+
+def _then_start(instance, steps, start):
+    """Start the instance after the swap, or when it is stopped and asked to run."""
     if start and (steps or instance["State"]["Name"] == "stopped"):
-        steps.append(START_INSTANCE)
+        return steps + [START_INSTANCE]
     return steps
 
 

@@ -139,6 +139,7 @@ failed_instances:
   elements: dict
 """
 
+import collections
 import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -232,9 +233,7 @@ def main():
     creations, skipped = backup_plan.plan_images(
         instances, mine, now, params["name_prefix"], params["min_interval_hours"], [i.get("Name") for i in images]
     )
-    planned_new = {}
-    for item in creations:
-        planned_new[item["instance_id"]] = planned_new.get(item["instance_id"], 0) + 1
+    planned_new = collections.Counter(item["instance_id"] for item in creations)
     retention = backup_plan.plan_retention(
         backup_plan.image_backups(mine, params["keep_tag"]),
         now,

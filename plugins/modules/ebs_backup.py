@@ -252,6 +252,7 @@ deleted_snapshot_ids:
   elements: str
 """
 
+import collections
 import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -265,10 +266,7 @@ KIND = "ebs"
 
 
 def plan_deletions(module, owned, creations, now, images=None):
-    planned_new = {}
-    for item in creations:
-        for volume_id in item["volume_ids"]:
-            planned_new[volume_id] = planned_new.get(volume_id, 0) + 1
+    planned_new = collections.Counter(volume_id for item in creations for volume_id in item["volume_ids"])
     ami_snapshots = set()
     for image in images or []:
         ami_snapshots.update(backup_plan.image_snapshot_ids(image))
@@ -327,10 +325,7 @@ def plan_copies(module, sources, deletions, now):
         except backup_aws.AWS_ERRORS as e:
             module.fail_json_aws(e, msg="Failed to read this policy's copies in %s" % rule["region"])
         to_copy = backup_copies.snapshots_to_copy(sources, copies, rule, now, doomed_sources)
-        planned_new = {}
-        for source in to_copy:
-            group = source.get("VolumeId") or "unknown-volume"
-            planned_new[group] = planned_new.get(group, 0) + 1
+        planned_new = collections.Counter(source.get("VolumeId") or "unknown-volume" for source in to_copy)
         retention = backup_plan.plan_retention(
             backup_copies.copy_backups(copies, params["keep_tag"]),
             now,
