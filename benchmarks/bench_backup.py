@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """EBS backup API calls and time: ironclad.aws.ebs_backup vs the hand-made Lambda vs a
-loop of amazon.aws.ec2_snapshot tasks (SPEC section 6).
+loop of amazon.aws.ec2_snapshot tasks (SPEC section 6), and ebs_backup with copy_to one
+region (the copy region seeded in the same steady state), whose calls per instance are printed.
 
 Steady state of a daily schedule on a moto server of its own: 200 instances x 3 volumes,
 each volume with 10 earlier backups aged 0 to 9 days (plus one hour), retention 7 days, so
@@ -38,6 +39,7 @@ from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 REGION = "us-east-1"
+COPY_REGION = "eu-west-1"
 POLICY = "daily"
 RETENTION_DAYS = 7
 HISTORY_DAYS = 10
@@ -151,6 +153,29 @@ def seed(endpoint, instances):
     return [i["InstanceId"] for i in made]
 
 
+def seed_copies():
+    """The copy region in steady state: a copy of every earlier backup but the newest (the
+    previous run's, which this run copies), as earlier runs with copy_to left them."""
+    source = get_backend("ec2")[DEFAULT_ACCOUNT_ID][REGION]
+    target = get_backend("ec2")[DEFAULT_ACCOUNT_ID][COPY_REGION]
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    for snapshot in list(source.snapshots.values()):
+        if not snapshot.description.startswith("scheduled-") or now - snapshot.start_time < datetime.timedelta(days=1):
+            continue
+        copy = target.copy_snapshot(snapshot.id, REGION, snapshot.description, None)
+        copy.start_time = snapshot.start_time
+        tags = {t["key"]: t["value"] for t in snapshot.get_tags()}
+        tags.update(
+            {
+                "ironclad:backup-source-snapshot-id": snapshot.id,
+                "ironclad:backup-source-volume-id": snapshot.volume.id,
+                "ironclad:backup-source-region": REGION,
+            }
+        )
+        for key, value in tags.items():
+            copy.add_tag(key, value)
+
+
 def end_state():
     """Snapshots per volume after the run, as {count: volumes}, read from moto's backend
     (listing 6,600 snapshots through the API costs moto more than the runs themselves)."""
@@ -179,6 +204,24 @@ def ours(endpoint):
     run_module(
         ebs_backup.main,
         dict(MODULE_CONNECTION, policy=POLICY, retention_days=RETENTION_DAYS, endpoint_url=endpoint),
+    )
+
+
+def ours_with_a_copy_region(endpoint):
+    """The same run with copy_to one region, whose copies are kept as long as the sources."""
+    from ansible_collections.ironclad.aws.plugins.modules import ebs_backup
+
+    seed_copies()
+    CALLS.clear()
+    run_module(
+        ebs_backup.main,
+        dict(
+            MODULE_CONNECTION,
+            policy=POLICY,
+            retention_days=RETENTION_DAYS,
+            endpoint_url=endpoint,
+            copy_to=[{"region": COPY_REGION, "retention_days": RETENTION_DAYS}],
+        ),
     )
 
 
@@ -261,6 +304,7 @@ ALGORITHMS = [
     ("hand-made Lambda (baseline)", hand_made_lambda),
     ("loop of amazon.aws.ec2_snapshot", ec2_snapshot_loop),
     ("ironclad.aws.ebs_backup", ours),
+    ("ironclad.aws.ebs_backup, copy_to 1 region", ours_with_a_copy_region),
 ]
 
 
@@ -315,6 +359,14 @@ def report(rows, instances):
             f"  the re-implemented Lambda made {sum(base_calls.values())} calls ({besides(base_calls)} besides "
             f"deletes); the SPEC measured {LAMBDA_CALLS} ({LAMBDA_CALLS_BESIDES_DELETES})"
         )
+    copy_calls = rows[3][1]
+    print(
+        f"\nWith copy_to one region ({COPY_REGION}, retention {RETENTION_DAYS} days): "
+        f"{sum(copy_calls.values())} calls, {besides(copy_calls)} besides deletes, "
+        f"{besides(copy_calls) / instances:.2f} per instance besides deletes "
+        f"({sum(copy_calls.values()) / instances:.2f} in all); copies off: "
+        f"{besides(mine_calls) / instances:.2f} per instance besides deletes"
+    )
     states = {json.dumps(state, sort_keys=True) for _, _, _, state in rows}
     print("  end states %s" % ("identical" if len(states) == 1 else "DIFFER: " + " / ".join(sorted(states))))
     return len(states) == 1
