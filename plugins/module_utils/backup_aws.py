@@ -106,11 +106,6 @@ def volumes_tagged(client, tags):
     return matched
 
 
-def tag_specifications(resource_types, tags):
-    tag_list = [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
-    return [{"ResourceType": t, "Tags": tag_list} for t in resource_types]
-
-
 def delete_snapshots(module, client, snapshot_ids):
     """Delete one by one (EC2 has no batch delete); a snapshot already gone or newly in use is skipped."""
     deleted, skipped = [], []

@@ -10,11 +10,14 @@ retention would keep the copy.
 
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    boto3_tag_list_to_ansible_dict,
+    boto3_tag_specifications,
+)
 from ansible_collections.ironclad.aws.plugins.module_utils.backup_plan import (
     DEFAULT_KEEP_TAG,
     Backup,
     plan_retention,
-    tag_dict,
     validate_retention,
 )
 
@@ -48,7 +51,11 @@ def copy_rules_problem(rules, region):
 
 def copy_group(snapshot):
     """Copies are counted per source volume, like their sources (a copy's VolumeId is not it)."""
-    return tag_dict(snapshot.get("Tags")).get(SOURCE_VOLUME_TAG) or snapshot.get("VolumeId") or "unknown-volume"
+    return (
+        boto3_tag_list_to_ansible_dict(snapshot.get("Tags")).get(SOURCE_VOLUME_TAG)
+        or snapshot.get("VolumeId")
+        or "unknown-volume"
+    )
 
 
 def copy_backups(copies, keep_tag=DEFAULT_KEEP_TAG, ami_snapshot_ids=()):
@@ -57,7 +64,7 @@ def copy_backups(copies, keep_tag=DEFAULT_KEEP_TAG, ami_snapshot_ids=()):
         protected = None
         if copy["SnapshotId"] in ami_snapshot_ids:
             protected = "backs a registered AMI"
-        elif keep_tag and keep_tag in tag_dict(copy.get("Tags")):
+        elif keep_tag and keep_tag in boto3_tag_list_to_ansible_dict(copy.get("Tags")):
             protected = "tagged %s" % keep_tag
         backups.append(Backup(copy["SnapshotId"], copy_group(copy), copy["StartTime"], protected))
     return backups
@@ -65,7 +72,7 @@ def copy_backups(copies, keep_tag=DEFAULT_KEEP_TAG, ami_snapshot_ids=()):
 
 def snapshots_to_copy(sources, copies, rule, now, skip_ids=()):
     """Completed sources without a copy in the region whose copy its retention would keep."""
-    copied = {tag_dict(c.get("Tags")).get(SOURCE_SNAPSHOT_TAG) for c in copies}
+    copied = {boto3_tag_list_to_ansible_dict(c.get("Tags")).get(SOURCE_SNAPSHOT_TAG) for c in copies}
     wanted = [
         s
         for s in sources
@@ -80,7 +87,7 @@ def snapshots_to_copy(sources, copies, rule, now, skip_ids=()):
 
 
 def copy_tags(source, source_region):
-    tags = {k: v for k, v in tag_dict(source.get("Tags")).items() if not k.startswith("aws:")}
+    tags = {k: v for k, v in boto3_tag_list_to_ansible_dict(source.get("Tags")).items() if not k.startswith("aws:")}
     tags.update(
         {
             SOURCE_SNAPSHOT_TAG: source["SnapshotId"],
@@ -98,9 +105,7 @@ def copy_request(source, source_region, rule):
         "SourceRegion": source_region,
         "SourceSnapshotId": source["SnapshotId"],
         "Description": source.get("Description") or tags.get("Name", ""),
-        "TagSpecifications": [
-            {"ResourceType": "snapshot", "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
-        ],
+        "TagSpecifications": boto3_tag_specifications(tags, ["snapshot"]),
     }
     if rule.get("encrypted"):
         request["Encrypted"] = True

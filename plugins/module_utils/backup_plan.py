@@ -10,6 +10,8 @@ import datetime
 import re
 from collections import namedtuple
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
 # Tags this collection writes on every backup; pruning only ever considers resources
 # that carry POLICY_TAG with the module's policy name and the matching KIND_TAG.
 POLICY_TAG = "ironclad:backup-policy"
@@ -52,10 +54,6 @@ def parse_timestamp(text):
     return value.replace(tzinfo=datetime.timezone.utc)
 
 
-def tag_dict(tags):
-    return {t["Key"]: t["Value"] for t in tags or []}
-
-
 # Characters EC2 (or moto, which uses fnmatch) reads as pattern syntax in a filter value.
 _PATTERN_CHARACTERS = "*?\\[]"
 
@@ -89,7 +87,7 @@ def instance_filters(tag_filters, states):
 
 def matches_tags(resource, tag_filters):
     """Whether every key of tag_filters is on the resource with one of its values, compared exactly."""
-    tags = tag_dict(resource.get("Tags"))
+    tags = boto3_tag_list_to_ansible_dict(resource.get("Tags"))
     return all(key in tags and tags[key] in tag_values(value) for key, value in tag_filters.items())
 
 
@@ -103,7 +101,7 @@ def owned_filters(policy, kind):
 
 def is_owned(resource, policy, kind):
     """Exactly this policy's backup of this kind: the only thing retention may delete."""
-    tags = tag_dict(resource.get("Tags"))
+    tags = boto3_tag_list_to_ansible_dict(resource.get("Tags"))
     return tags.get(POLICY_TAG) == policy and tags.get(KIND_TAG) == kind
 
 
@@ -148,7 +146,7 @@ def tag_map_problem(option, mapping, lists=False):
 
 
 def instance_name(instance):
-    return tag_dict(instance.get("Tags")).get("Name") or instance["InstanceId"]
+    return boto3_tag_list_to_ansible_dict(instance.get("Tags")).get("Name") or instance["InstanceId"]
 
 
 def attached_volumes(instance, exclude_boot=False, excluded_volume_ids=()):
@@ -169,7 +167,7 @@ def newest_by_instance(resources, created_key):
     """Newest creation time per INSTANCE_TAG among existing backups."""
     newest = {}
     for resource in resources:
-        instance_id = tag_dict(resource.get("Tags")).get(INSTANCE_TAG)
+        instance_id = boto3_tag_list_to_ansible_dict(resource.get("Tags")).get(INSTANCE_TAG)
         if not instance_id:
             continue
         created = as_utc(resource[created_key])
@@ -192,7 +190,7 @@ def backup_tags(instance, policy, kind, name, extra_tags=None, copy_instance_tag
     if copy_instance_tags:
         tags.update(
             (k, v)
-            for k, v in tag_dict(instance.get("Tags")).items()
+            for k, v in boto3_tag_list_to_ansible_dict(instance.get("Tags")).items()
             if not k.startswith("aws:") and k not in RESERVED_TAGS
         )
     tags.update(extra_tags or {})
@@ -316,7 +314,7 @@ def snapshot_backups(snapshots, ami_snapshot_ids=(), keep_tag=DEFAULT_KEEP_TAG):
     """Owned snapshots as Backups, grouped by volume (kept even when the volume is gone)."""
     backups = []
     for snap in snapshots:
-        tags = tag_dict(snap.get("Tags"))
+        tags = boto3_tag_list_to_ansible_dict(snap.get("Tags"))
         protected = None
         if snap["SnapshotId"] in ami_snapshot_ids:
             protected = "backs a registered AMI"
@@ -332,7 +330,7 @@ def image_backups(images, keep_tag=DEFAULT_KEEP_TAG):
     """Owned images as Backups, grouped by the instance they were made from."""
     backups = []
     for image in images:
-        tags = tag_dict(image.get("Tags"))
+        tags = boto3_tag_list_to_ansible_dict(image.get("Tags"))
         protected = "tagged %s" % keep_tag if keep_tag and keep_tag in tags else None
         group = tags.get(INSTANCE_TAG) or image.get("SourceInstanceId") or "unknown-instance"
         backups.append(Backup(image["ImageId"], group, image["CreationDate"], protected))

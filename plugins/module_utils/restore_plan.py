@@ -10,11 +10,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    boto3_tag_list_to_ansible_dict,
+    boto3_tag_specifications,
+)
 from ansible_collections.ironclad.aws.plugins.module_utils.backup_plan import (
     INSTANCE_TAG,
     as_utc,
     is_owned,
-    tag_dict,
 )
 
 # Tags ebs_restore writes, so a re-run, a rollback and a person can tell the volumes apart.
@@ -58,7 +61,7 @@ def lineage(volume):
     """The volume ids whose snapshots are backups of this device: the volume, and the one
     a restored volume descends from (snapshots keep the id of the volume they were taken of)."""
     ids = [volume["VolumeId"]]
-    origin = tag_dict(volume.get("Tags")).get(LINEAGE_TAG)
+    origin = boto3_tag_list_to_ansible_dict(volume.get("Tags")).get(LINEAGE_TAG)
     if origin and origin not in ids:
         ids.append(origin)
     return ids
@@ -74,7 +77,7 @@ def choose_snapshot(snapshots, policy, instance_id, volume_ids, snapshot_id=None
         for s in snapshots
         if is_owned(s, policy, "ebs")
         and s.get("VolumeId") in volume_ids
-        and tag_dict(s.get("Tags")).get(INSTANCE_TAG) in (instance_id, None)
+        and boto3_tag_list_to_ansible_dict(s.get("Tags")).get(INSTANCE_TAG) in (instance_id, None)
     ]
     if snapshot_id:
         for snapshot in mine:
@@ -112,9 +115,7 @@ def volume_request(original, snapshot, availability_zone, tags):
         "VolumeType": volume_type,
         # A volume can grow after its snapshot but never shrink below it.
         "Size": max(original.get("Size") or 0, snapshot.get("VolumeSize") or 0),
-        "TagSpecifications": [
-            {"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
-        ],
+        "TagSpecifications": boto3_tag_specifications(tags, ["volume"]),
     }
     if volume_type in IOPS_TYPES and original.get("Iops"):
         request["Iops"] = original["Iops"]
@@ -130,10 +131,16 @@ def volume_request(original, snapshot, availability_zone, tags):
 def restored_tags(original, snapshot, extra_tags=None):
     """The new volume keeps the original's tags (not aws:, not ours) and says where it comes from."""
     tags = {
-        k: v for k, v in tag_dict(original.get("Tags")).items() if not k.startswith("aws:") and k not in RESTORE_TAGS
+        k: v
+        for k, v in boto3_tag_list_to_ansible_dict(original.get("Tags")).items()
+        if not k.startswith("aws:") and k not in RESTORE_TAGS
     }
     tags.update(extra_tags or {})
-    origin = tag_dict(original.get("Tags")).get(LINEAGE_TAG) or snapshot.get("VolumeId") or original["VolumeId"]
+    origin = (
+        boto3_tag_list_to_ansible_dict(original.get("Tags")).get(LINEAGE_TAG)
+        or snapshot.get("VolumeId")
+        or original["VolumeId"]
+    )
     tags.update(
         {
             RESTORED_FROM_TAG: snapshot["SnapshotId"],
@@ -151,7 +158,7 @@ def needs_stop(instance):
 def plan_restore(instance, current, snapshot, start):
     """The steps that restore the device from the snapshot; [] when it already was."""
     steps = []
-    if tag_dict(current.get("Tags")).get(RESTORED_FROM_TAG) != snapshot["SnapshotId"]:
+    if boto3_tag_list_to_ansible_dict(current.get("Tags")).get(RESTORED_FROM_TAG) != snapshot["SnapshotId"]:
         steps = [CREATE_VOLUME] + _swap_steps(instance)
     return _then_start(instance, steps, start)
 
@@ -176,4 +183,4 @@ def _then_start(instance, steps, start):
 
 def previous_volume_id(current):
     """The kept volume a restored volume replaced, or None for a volume ebs_restore did not make."""
-    return tag_dict(current.get("Tags")).get(PREVIOUS_VOLUME_TAG)
+    return boto3_tag_list_to_ansible_dict(current.get("Tags")).get(PREVIOUS_VOLUME_TAG)

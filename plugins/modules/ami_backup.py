@@ -139,75 +139,117 @@ failed_instances:
   elements: dict
 """
 
-import collections
-import datetime
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_specifications,
+)
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
-from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_plan
+from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_driver, backup_plan
 
 KIND = "ami"
 
 
-def owned(images, policy):
-    return [i for i in images if backup_plan.is_owned(i, policy, KIND)]
+class ImageBackups(backup_driver.BackupKind):
+    """A backup is an image of an instance (one CreateImage); retention counts per instance;
+    pruning deregisters the image and deletes the snapshots no other image uses."""
 
+    noun = "image"
+    id_key = "image_id"
+    create_call = "CreateImage"
+    read_message = "Failed to read instances and this account's images"
 
-def create_images(module, client, creations, instances_by_id):
-    params = module.params
-    created, failures = [], []
-    for item in creations:
+    def read(self):
+        self.images = backup_aws.own_images(self.client)
+        self.mine = [i for i in self.images if backup_plan.is_owned(i, self.params["policy"], KIND)]
+
+    def plan(self, instances):
+        return backup_plan.plan_images(
+            instances,
+            self.mine,
+            self.now,
+            self.params["name_prefix"],
+            self.params["min_interval_hours"],
+            [i.get("Name") for i in self.images],
+        )
+
+    def groups(self, item):
+        return [item["instance_id"]]
+
+    def retention(self, planned_new):
+        return backup_plan.plan_retention(
+            backup_plan.image_backups(self.mine, self.params["keep_tag"]),
+            self.now,
+            self.params["retention_days"],
+            self.params["retention_count"],
+            planned_new,
+        )
+
+    def planned(self, deletions):
+        doomed_ids = {d["id"] for d in deletions}
+        self.doomed = [i for i in self.mine if i["ImageId"] in doomed_ids]
+        self.snapshots = backup_plan.snapshots_to_release(self.doomed, self.images)
+        return {"planned_snapshot_deletions": self.snapshots, "deregistered_image_ids": [], "deleted_snapshot_ids": []}
+
+    def create(self, item, instance):
+        params = self.params
         tags = backup_plan.backup_tags(
-            instances_by_id[item["instance_id"]],
-            params["policy"],
-            KIND,
-            item["name"],
-            params["tags"],
-            params["copy_instance_tags"],
+            instance, params["policy"], KIND, item["name"], params["tags"], params["copy_instance_tags"]
         )
-        try:
-            response = client.create_image(
-                aws_retry=True,
-                InstanceId=item["instance_id"],
-                Name=item["name"],
-                Description="%s backup of %s" % (params["policy"], item["instance_id"]),
-                NoReboot=params["no_reboot"],
-                TagSpecifications=backup_aws.tag_specifications(["image"], tags),
+        response = self.client.create_image(
+            aws_retry=True,
+            InstanceId=item["instance_id"],
+            Name=item["name"],
+            Description="%s backup of %s" % (params["policy"], item["instance_id"]),
+            NoReboot=params["no_reboot"],
+            TagSpecifications=boto3_tag_specifications(tags, ["image"]),
+        )
+        return [dict(item, image_id=response["ImageId"], snapshot_ids=[], tags=tags)]
+
+    def after_create(self, created):
+        """Give each new image's snapshots the image's tags: one DescribeImages, one CreateTags per image."""
+        module, client = self.module, self.client
+        if self.params["wait"]:
+            wait_for_resource_state(
+                client,
+                module,
+                "image_available",
+                delay=15,
+                max_attempts=max(self.params["wait_timeout"] // 15, 1),
+                ImageIds=[c["image_id"] for c in created],
             )
+        try:
+            images = backup_aws.paginate(client, "describe_images", ImageIds=[c["image_id"] for c in created])
+            by_id = {i["ImageId"]: i for i in images.get("Images", [])}
+            for item in created:
+                item["snapshot_ids"] = backup_plan.image_snapshot_ids(by_id.get(item["image_id"], {}))
+                if item["snapshot_ids"]:
+                    client.create_tags(
+                        aws_retry=True,
+                        Resources=item["snapshot_ids"],
+                        Tags=ansible_dict_to_boto3_tag_list(item["tags"]),
+                    )
+                else:
+                    module.warn("EC2 did not list the snapshots of %s yet; they are untagged" % item["image_id"])
         except backup_aws.AWS_ERRORS as e:
-            failures.append({"instance_id": item["instance_id"], "error": str(e)})
-            continue
-        created.append(dict(item, image_id=response["ImageId"], snapshot_ids=[], tags=tags))
-    return created, failures
+            module.fail_json_aws(e, msg="Failed to tag the snapshots of the new images")
 
+    def public(self, created):
+        return [{k: v for k, v in c.items() if k != "tags"} for c in created]
 
-def tag_image_snapshots(module, client, created):
-    """Give each new image's snapshots the image's tags: one DescribeImages, one CreateTags per image."""
-    if module.params["wait"]:
-        wait_for_resource_state(
-            client,
-            module,
-            "image_available",
-            delay=15,
-            max_attempts=max(module.params["wait_timeout"] // 15, 1),
-            ImageIds=[c["image_id"] for c in created],
-        )
-    try:
-        images = backup_aws.paginate(client, "describe_images", ImageIds=[c["image_id"] for c in created])
-        by_id = {i["ImageId"]: i for i in images.get("Images", [])}
-        for item in created:
-            item["snapshot_ids"] = backup_plan.image_snapshot_ids(by_id.get(item["image_id"], {}))
-            if item["snapshot_ids"]:
-                client.create_tags(
-                    aws_retry=True,
-                    Resources=item["snapshot_ids"],
-                    Tags=[{"Key": k, "Value": v} for k, v in sorted(item["tags"].items())],
-                )
-            else:
-                module.warn("EC2 did not list the snapshots of %s yet; they are untagged" % item["image_id"])
-    except backup_aws.AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed to tag the snapshots of the new images")
+    def prune(self, deletions, result):
+        for image in self.doomed:
+            try:
+                self.client.deregister_image(aws_retry=True, ImageId=image["ImageId"])
+            except backup_aws.AWS_ERRORS as e:
+                self.module.fail_json_aws(e, msg="Failed to deregister %s" % image["ImageId"], **result)
+            result["deregistered_image_ids"].append(image["ImageId"])
+            result["changed"] = True
+        deleted, not_deleted = backup_aws.delete_snapshots(self.module, self.client, self.snapshots)
+        result["deleted_snapshot_ids"] = deleted
+        if not_deleted:
+            result["not_deleted"] = not_deleted
+        return bool(result["deregistered_image_ids"])
 
 
 def main():
@@ -217,77 +259,7 @@ def main():
         name_prefix=dict(type="str", default="backup"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    backup_aws.check_params(module)
-    params = module.params
-    now = datetime.datetime.now(datetime.timezone.utc)
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
-
-    try:
-        instances = backup_aws.describe_instances(client, params["tag_filters"], params["states"])
-        images = backup_aws.own_images(client)
-    except backup_aws.AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed to read instances and this account's images")
-
-    mine = owned(images, params["policy"])
-    instances_by_id = {i["InstanceId"]: i for i in instances}
-    creations, skipped = backup_plan.plan_images(
-        instances, mine, now, params["name_prefix"], params["min_interval_hours"], [i.get("Name") for i in images]
-    )
-    planned_new = collections.Counter(item["instance_id"] for item in creations)
-    retention = backup_plan.plan_retention(
-        backup_plan.image_backups(mine, params["keep_tag"]),
-        now,
-        params["retention_days"],
-        params["retention_count"],
-        planned_new,
-    )
-    deletions, protected = backup_aws.retention_report(retention)
-    doomed_ids = {d["id"] for d in deletions}
-    doomed = [i for i in mine if i["ImageId"] in doomed_ids]
-    snapshots = backup_plan.snapshots_to_release(doomed, images)
-
-    result = dict(
-        changed=bool(creations or deletions),
-        instances=sorted(instances_by_id),
-        planned_images=creations,
-        skipped_instances=skipped,
-        planned_deletions=deletions,
-        planned_snapshot_deletions=snapshots,
-        protected_images=protected,
-        created_images=[],
-        created_image_ids=[],
-        deregistered_image_ids=[],
-        deleted_snapshot_ids=[],
-    )
-    if module.check_mode:
-        module.exit_json(**result)
-
-    created, failures = create_images(module, client, creations, instances_by_id)
-    if created:
-        tag_image_snapshots(module, client, created)
-    result["created_images"] = [{k: v for k, v in c.items() if k != "tags"} for c in created]
-    result["created_image_ids"] = [c["image_id"] for c in created]
-    result["changed"] = bool(created)
-    if failures:
-        result["failed_instances"] = failures
-        module.fail_json(
-            msg="CreateImage failed for %d instance(s); nothing was pruned: %s"
-            % (len(failures), "; ".join("%s: %s" % (f["instance_id"], f["error"]) for f in failures)),
-            **result,
-        )
-
-    for image in doomed:
-        try:
-            client.deregister_image(aws_retry=True, ImageId=image["ImageId"])
-        except backup_aws.AWS_ERRORS as e:
-            module.fail_json_aws(e, msg="Failed to deregister %s" % image["ImageId"], **result)
-        result["deregistered_image_ids"].append(image["ImageId"])
-        result["changed"] = True
-    deleted, not_deleted = backup_aws.delete_snapshots(module, client, snapshots)
-    result["deleted_snapshot_ids"] = deleted
-    if not_deleted:
-        result["not_deleted"] = not_deleted
-    module.exit_json(**result)
+    backup_driver.run(module, ImageBackups)
 
 
 if __name__ == "__main__":

@@ -253,60 +253,139 @@ deleted_snapshot_ids:
 """
 
 import collections
-import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    boto3_tag_list_to_ansible_dict,
+    boto3_tag_specifications,
+)
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
-from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_copies, backup_plan
+from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_copies, backup_driver, backup_plan
 
 KIND = "ebs"
 
 
-def plan_deletions(module, owned, creations, now, images=None):
-    planned_new = collections.Counter(volume_id for item in creations for volume_id in item["volume_ids"])
-    ami_snapshots = set()
-    for image in images or []:
-        ami_snapshots.update(backup_plan.image_snapshot_ids(image))
-    backups = backup_plan.snapshot_backups(owned, ami_snapshots, module.params["keep_tag"])
-    return backup_plan.plan_retention(
-        backups, now, module.params["retention_days"], module.params["retention_count"], planned_new
-    )
+class SnapshotBackups(backup_driver.BackupKind):
+    """A backup is the crash-consistent snapshot set of an instance (one CreateSnapshots);
+    retention counts per volume; copy_to copies the completed snapshots to other regions."""
 
+    noun = "snapshot"
+    id_key = "snapshot_id"
+    create_call = "CreateSnapshots"
+    read_message = "Failed to read instances and this policy's snapshots"
 
-def create_snapshot_sets(module, client, creations, instances_by_id, excluded_by_tag):
-    params = module.params
-    created, failures, raw = [], [], []
-    for item in creations:
-        instance = instances_by_id[item["instance_id"]]
+    @classmethod
+    def params_problem(cls, module):
+        return backup_copies.copy_rules_problem(module.params["copy_to"], module.region)
+
+    def read(self):
+        self.owned = backup_aws.owned_snapshots(self.client, self.params["policy"], KIND)
+        self.excluded_by_tag = backup_aws.volumes_tagged(self.client, self.params["exclude_volume_tags"])
+        self.raw_created = []
+
+    def plan(self, instances):
+        creations, skipped = backup_plan.plan_snapshots(
+            instances,
+            self.owned,
+            self.now,
+            self.params["exclude_boot_volume"],
+            self.excluded_by_tag,
+            self.params["min_interval_hours"],
+        )
+        by_id = {i["InstanceId"]: i for i in instances}
+        for item in creations:
+            item["description"] = backup_plan.snapshot_description(by_id[item["instance_id"]], self.now)
+        return creations, skipped
+
+    def groups(self, item):
+        return item["volume_ids"]
+
+    def retention(self, planned_new):
+        # Only when something may go does it pay to list images, which protect their snapshots.
+        plan = self._retention(planned_new, ())
+        if plan.delete:
+            try:
+                images = backup_aws.own_images(self.client)
+            except backup_aws.AWS_ERRORS as e:
+                self.module.fail_json_aws(e, msg="Failed to list this account's images")
+            in_use = set()
+            for image in images:
+                in_use.update(backup_plan.image_snapshot_ids(image))
+            plan = self._retention(planned_new, in_use)
+        return plan
+
+    def _retention(self, planned_new, ami_snapshots):
+        backups = backup_plan.snapshot_backups(self.owned, ami_snapshots, self.params["keep_tag"])
+        return backup_plan.plan_retention(
+            backups, self.now, self.params["retention_days"], self.params["retention_count"], planned_new
+        )
+
+    def planned(self, deletions):
+        self.deletions = deletions
+        self.copy_plans = plan_copies(self.module, self.owned, deletions, self.now)
+        return {"copies": [p["report"] for p in self.copy_plans], "deleted_snapshot_ids": []}
+
+    def pending(self):
+        return any(p["to_copy"] or p["report"]["planned_deletions"] for p in self.copy_plans)
+
+    def create(self, item, instance):
+        params = self.params
         tags = backup_plan.backup_tags(
             instance, params["policy"], KIND, item["description"], params["tags"], params["copy_instance_tags"]
         )
         spec = {"InstanceId": item["instance_id"], "ExcludeBootVolume": item["exclude_boot_volume"]}
-        data_exclusions = [v for v in item["excluded_volume_ids"] if v in excluded_by_tag]
+        data_exclusions = [v for v in item["excluded_volume_ids"] if v in self.excluded_by_tag]
         if data_exclusions:
             spec["ExcludeDataVolumeIds"] = data_exclusions
         request = dict(
             InstanceSpecification=spec,
             Description=item["description"],
-            TagSpecifications=backup_aws.tag_specifications(["snapshot"], tags),
+            TagSpecifications=boto3_tag_specifications(tags, ["snapshot"]),
         )
         if params["copy_volume_tags"]:
             request["CopyTagsFromSource"] = "volume"
-        try:
-            response = client.create_snapshots(aws_retry=True, **request)
-        except backup_aws.AWS_ERRORS as e:
-            failures.append({"instance_id": item["instance_id"], "error": str(e)})
-            continue
+        response = self.client.create_snapshots(aws_retry=True, **request)
+        created = []
         for snap in response.get("Snapshots", []):
-            raw.append(dict(snap, Description=item["description"]))
+            self.raw_created.append(dict(snap, Description=item["description"]))
             snapshot = camel_dict_to_snake_dict(snap, ignore_list=["Tags"])
             snapshot["tags"] = boto3_tag_list_to_ansible_dict(snap.get("Tags", []))
             snapshot["instance_id"] = item["instance_id"]
             created.append(snapshot)
-    return created, failures, raw
+        return created
+
+    def prune(self, deletions, result):
+        created = result["created_snapshots"]
+        if self.params["wait"] and created:
+            wait_for_resource_state(
+                self.client,
+                self.module,
+                "snapshot_completed",
+                delay=15,
+                max_attempts=max(self.params["wait_timeout"] // 15, 1),
+                SnapshotIds=result["created_snapshot_ids"],
+            )
+            for snap in created:
+                snap["state"] = "completed"
+                snap["progress"] = "100%"
+        deleted, not_deleted = backup_aws.delete_snapshots(self.module, self.client, [d["id"] for d in deletions])
+        result["deleted_snapshot_ids"] = deleted
+        if not_deleted:
+            result["not_deleted"] = not_deleted
+        return bool(deleted)
+
+    def finish(self, result):
+        if self.copy_plans and self.params["wait"] and self.raw_created:
+            # Completed now, so copied in this run rather than the next.
+            self.copy_plans = plan_copies(
+                self.module, self.owned + raw_completed(self.raw_created), self.deletions, self.now
+            )
+            result["copies"] = [p["report"] for p in self.copy_plans]
+        problems = run_copies(self.module, self.copy_plans)
+        changed = any(p["created_copy_ids"] or p["deleted_copy_ids"] for p in result["copies"])
+        return changed, ("Copies failed: %s" % "; ".join(problems) if problems else None)
 
 
 def raw_completed(snapshots):
@@ -407,98 +486,7 @@ def main():
         ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    backup_aws.check_params(module)
-    problem = backup_copies.copy_rules_problem(module.params["copy_to"], module.region)
-    if problem:
-        module.fail_json(msg=problem)
-    params = module.params
-    now = datetime.datetime.now(datetime.timezone.utc)
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
-
-    try:
-        instances = backup_aws.describe_instances(client, params["tag_filters"], params["states"])
-        owned = backup_aws.owned_snapshots(client, params["policy"], KIND)
-        excluded_by_tag = backup_aws.volumes_tagged(client, params["exclude_volume_tags"])
-    except backup_aws.AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed to read instances and this policy's snapshots")
-
-    instances_by_id = {i["InstanceId"]: i for i in instances}
-    creations, skipped = backup_plan.plan_snapshots(
-        instances, owned, now, params["exclude_boot_volume"], excluded_by_tag, params["min_interval_hours"]
-    )
-    for item in creations:
-        item["description"] = backup_plan.snapshot_description(instances_by_id[item["instance_id"]], now)
-
-    # Only when something may go does it pay to list images, which protect their snapshots.
-    retention = plan_deletions(module, owned, creations, now)
-    if retention.delete:
-        try:
-            images = backup_aws.own_images(client)
-        except backup_aws.AWS_ERRORS as e:
-            module.fail_json_aws(e, msg="Failed to list this account's images")
-        retention = plan_deletions(module, owned, creations, now, images)
-    deletions, protected = backup_aws.retention_report(retention)
-
-    copy_plans = plan_copies(module, owned, deletions, now)
-    result = dict(
-        changed=bool(
-            creations or deletions or any(p["to_copy"] or p["report"]["planned_deletions"] for p in copy_plans)
-        ),
-        copies=[p["report"] for p in copy_plans],
-        instances=sorted(instances_by_id),
-        planned_snapshots=creations,
-        skipped_instances=skipped,
-        planned_deletions=deletions,
-        protected_snapshots=protected,
-        created_snapshots=[],
-        created_snapshot_ids=[],
-        deleted_snapshot_ids=[],
-    )
-    if module.check_mode:
-        module.exit_json(**result)
-
-    created, failures, raw_created = create_snapshot_sets(module, client, creations, instances_by_id, excluded_by_tag)
-    result["created_snapshots"] = created
-    result["created_snapshot_ids"] = [s["snapshot_id"] for s in created]
-    result["changed"] = bool(created)
-    if failures:
-        result["failed_instances"] = failures
-        module.fail_json(
-            msg="Snapshots failed for %d instance(s); nothing was pruned: %s"
-            % (len(failures), "; ".join("%s: %s" % (f["instance_id"], f["error"]) for f in failures)),
-            **result,
-        )
-
-    if params["wait"] and created:
-        wait_for_resource_state(
-            client,
-            module,
-            "snapshot_completed",
-            delay=15,
-            max_attempts=max(params["wait_timeout"] // 15, 1),
-            SnapshotIds=result["created_snapshot_ids"],
-        )
-        for snap in created:
-            snap["state"] = "completed"
-            snap["progress"] = "100%"
-
-    deleted, not_deleted = backup_aws.delete_snapshots(module, client, [d["id"] for d in deletions])
-    result["deleted_snapshot_ids"] = deleted
-    if not_deleted:
-        result["not_deleted"] = not_deleted
-    result["changed"] = bool(created or deleted)
-
-    if copy_plans and params["wait"] and raw_created:
-        # Completed now, so copied in this run rather than the next.
-        copy_plans = plan_copies(module, owned + raw_completed(raw_created), deletions, now)
-        result["copies"] = [p["report"] for p in copy_plans]
-    copy_failures = run_copies(module, copy_plans)
-    result["changed"] = result["changed"] or any(
-        p["created_copy_ids"] or p["deleted_copy_ids"] for p in result["copies"]
-    )
-    if copy_failures:
-        module.fail_json(msg="Copies failed: %s" % "; ".join(copy_failures), **result)
-    module.exit_json(**result)
+    backup_driver.run(module, SnapshotBackups)
 
 
 if __name__ == "__main__":
