@@ -43,6 +43,22 @@ def argument_spec(default_states):
     )
 
 
+def copy_to_spec():
+    """The copy_to option (cross-region copies) of both backup modules."""
+    return dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            region=dict(type="str", required=True),
+            retention_days=dict(type="int"),
+            retention_count=dict(type="int"),
+            encrypted=dict(type="bool", default=False),
+            kms_key_id=dict(type="str"),
+        ),
+    )
+
+
 def check_params(module):
     """Fail before any AWS call on values the argument spec cannot express."""
     params = module.params

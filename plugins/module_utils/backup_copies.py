@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Cross-region copies of a policy's snapshots (copy_to): pure decisions, no AWS calls.
+"""Cross-region copies of a policy's snapshots and images (copy_to): pure decisions, no AWS calls.
 
 A copy carries the source's tags (so it belongs to the same policy in its region) and
 says what it is a copy of. Each copy region has its own retention, applied to the copies
-there only. A source is copied once it is completed, and only when the copy region's
-retention would keep the copy.
+there only. A source is copied once it is completed (a snapshot) or available (an image),
+and only when the copy region's retention would keep the copy.
 """
 
 import re
@@ -17,6 +17,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 from ansible_collections.ironclad.aws.plugins.module_utils.backup_plan import (
     DEFAULT_KEEP_TAG,
     Backup,
+    image_backups,
+    is_owned,
     plan_retention,
     validate_retention,
 )
@@ -24,6 +26,7 @@ from ansible_collections.ironclad.aws.plugins.module_utils.backup_plan import (
 SOURCE_SNAPSHOT_TAG = "ironclad:backup-source-snapshot-id"
 SOURCE_VOLUME_TAG = "ironclad:backup-source-volume-id"
 SOURCE_REGION_TAG = "ironclad:backup-source-region"
+SOURCE_IMAGE_TAG = "ironclad:backup-source-image-id"
 
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$")
 
@@ -106,6 +109,55 @@ def copy_request(source, source_region, rule):
         "SourceSnapshotId": source["SnapshotId"],
         "Description": source.get("Description") or tags.get("Name", ""),
         "TagSpecifications": boto3_tag_specifications(tags, ["snapshot"]),
+    }
+    if rule.get("encrypted"):
+        request["Encrypted"] = True
+        if rule.get("kms_key_id"):
+            request["KmsKeyId"] = rule["kms_key_id"]
+    return request
+
+
+def image_copies(images, policy):
+    """The images of a copy region that are this policy's copies (its own AMI backups made there are not)."""
+    return [
+        i
+        for i in images
+        if is_owned(i, policy, "ami") and SOURCE_IMAGE_TAG in boto3_tag_list_to_ansible_dict(i.get("Tags"))
+    ]
+
+
+def images_to_copy(sources, copies, rule, now, skip_ids=()):
+    """Available source images without a copy in the region whose copy its retention would keep.
+
+    Copies count per instance, like their sources (both carry the instance tag).
+    """
+    copied = {boto3_tag_list_to_ansible_dict(c.get("Tags")).get(SOURCE_IMAGE_TAG) for c in copies}
+    wanted = [
+        i
+        for i in sources
+        if i.get("State") == "available" and i["ImageId"] not in copied and i["ImageId"] not in skip_ids
+    ]
+    plan = plan_retention(
+        image_backups(wanted, keep_tag=None) + image_backups(copies, keep_tag=None),
+        now,
+        rule.get("retention_days"),
+        rule.get("retention_count"),
+    )
+    doomed = {backup.id for backup, _reason in plan.delete}
+    return sorted((i for i in wanted if i["ImageId"] not in doomed), key=lambda i: i["ImageId"])
+
+
+def image_copy_request(source, source_region, rule):
+    """CopyImage parameters, sent to the copy region's endpoint: the copy and its snapshots
+    are tagged at creation with the source's tags and what it is a copy of."""
+    tags = {k: v for k, v in boto3_tag_list_to_ansible_dict(source.get("Tags")).items() if not k.startswith("aws:")}
+    tags.update({SOURCE_IMAGE_TAG: source["ImageId"], SOURCE_REGION_TAG: source_region})
+    request = {
+        "SourceRegion": source_region,
+        "SourceImageId": source["ImageId"],
+        "Name": source["Name"],
+        "Description": source.get("Description") or source["Name"],
+        "TagSpecifications": boto3_tag_specifications(tags, ["image", "snapshot"]),
     }
     if rule.get("encrypted"):
         request["Encrypted"] = True

@@ -472,18 +472,7 @@ def main():
         exclude_boot_volume=dict(type="bool", default=False),
         exclude_volume_tags=dict(type="dict", default={}),
         copy_volume_tags=dict(type="bool", default=False),
-        copy_to=dict(
-            type="list",
-            elements="dict",
-            default=[],
-            options=dict(
-                region=dict(type="str", required=True),
-                retention_days=dict(type="int"),
-                retention_count=dict(type="int"),
-                encrypted=dict(type="bool", default=False),
-                kms_key_id=dict(type="str"),
-            ),
-        ),
+        copy_to=backup_aws.copy_to_spec(),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     backup_driver.run(module, SnapshotBackups)

@@ -152,3 +152,31 @@ def failing_tasks(module, common, cases):
             }
         )
     return json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+
+
+def copy_image_tags_at_creation(monkeypatch):
+    """Make moto's CopyImage apply its TagSpecifications, as EC2 does.
+
+    EC2's CopyImage tags the new image (ResourceType image) and its snapshots (snapshot)
+    from TagSpecifications; moto's accepts the parameter and drops it. The server runs in
+    this process, so its CopyImage handler is replaced for the test: the same copy, then
+    those tags on the image and its snapshot. The request itself is checked against EC2's
+    service model with botocore's Stubber in tests/unit/test_backup_aws.py.
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.amis import AmisResponse
+
+    def copy_image(self):
+        image = self.ec2_backend.copy_image(
+            self._get_param("SourceImageId"),
+            self._get_param("SourceRegion"),
+            self._get_param("Name"),
+            self._get_param("Description"),
+        )
+        for spec in self._get_param("TagSpecifications", []):
+            tags = {t["Key"]: t["Value"] for t in spec.get("Tags", [])}
+            target = {"image": image.id, "snapshot": image.ebs_snapshot.id}[spec["ResourceType"]]
+            self.ec2_backend.create_tags([target], tags)
+        return ActionResult({"ImageId": image.id})
+
+    monkeypatch.setattr(AmisResponse, "copy_image", copy_image)

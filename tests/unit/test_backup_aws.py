@@ -159,3 +159,76 @@ def test_ami_backup_tags_the_images_snapshots_with_the_images_tags(stubbed):
     aws.assert_all_called()
     assert out["created_images"][0]["snapshot_ids"] == ["snap-1", "snap-2"]
     assert out["created_images"][0]["name"].startswith("backup-web-i-0a from ")
+
+
+RECENT = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+SOURCE_IMAGE = {
+    "ImageId": "ami-src",
+    "Name": "backup-web-i-0a from 2024-05-01",
+    "State": "available",
+    "CreationDate": RECENT.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    "Tags": [
+        {"Key": "ironclad:backup-policy", "Value": "nightly"},
+        {"Key": "ironclad:backup-kind", "Value": "ami"},
+        {"Key": "ironclad:backup-instance-id", "Value": "i-0a"},
+        {"Key": "aws:backup:source", "Value": "x"},
+    ],
+}
+COPY_IMAGE = {
+    "SourceRegion": "us-east-1",
+    "SourceImageId": "ami-src",
+    "Name": "backup-web-i-0a from 2024-05-01",
+    "Description": "backup-web-i-0a from 2024-05-01",
+    "Encrypted": True,
+    "KmsKeyId": "alias/dr",
+    "TagSpecifications": [
+        {
+            "ResourceType": resource_type,
+            "Tags": SOURCE_IMAGE["Tags"][:3]
+            + [
+                {"Key": "ironclad:backup-source-image-id", "Value": "ami-src"},
+                {"Key": "ironclad:backup-source-region", "Value": "us-east-1"},
+            ],
+        }  # fmt: skip
+        for resource_type in ("image", "snapshot")
+    ],
+}
+AMI_SELECTION = {
+    "Filters": [SELECTION["Filters"][0], {"Name": "instance-state-name", "Values": ["running", "stopped"]}]
+}
+COPY_RULE = [{"region": "eu-west-1", "retention_days": 30, "encrypted": True, "kms_key_id": "alias/dr"}]
+
+
+def test_ami_backup_copy_to_sends_copy_image_tagged_at_creation(stubbed):
+    aws, run = stubbed
+    ec2 = aws("ec2")  # the copy region's client is answered by the same stub, in call order
+    ec2.add_response("describe_instances", RESERVATIONS, AMI_SELECTION)
+    ec2.add_response("describe_images", {"Images": [SOURCE_IMAGE]}, {"Owners": ["self"]})
+    ec2.add_response("describe_images", {"Images": []}, {"Owners": ["self"]})  # eu-west-1: no copies yet
+    create = {"InstanceId": "i-0a", "Name": ANY, "Description": ANY, "NoReboot": True, "TagSpecifications": ANY}
+    ec2.add_response("create_image", {"ImageId": "ami-new"}, create)
+    ec2.add_response("describe_images", {"Images": [{"ImageId": "ami-new"}]}, {"ImageIds": ["ami-new"]})
+    ec2.add_response("copy_image", {"ImageId": "ami-copy"}, COPY_IMAGE)
+
+    out = run(ami_backup.main, {"policy": "nightly", "retention_days": 7, "copy_to": COPY_RULE})
+
+    aws.assert_all_called()
+    assert out["copies"][0]["created_copy_ids"] == ["ami-copy"]
+    assert out["changed"] is True and "failed" not in out
+
+
+def test_ami_backup_copy_to_in_check_mode_plans_the_copy_and_sends_nothing(stubbed):
+    aws, run = stubbed
+    ec2 = aws("ec2")
+    ec2.add_response("describe_instances", RESERVATIONS, AMI_SELECTION)
+    ec2.add_response("describe_images", {"Images": [SOURCE_IMAGE]}, {"Owners": ["self"]})
+    ec2.add_response("describe_images", {"Images": []}, {"Owners": ["self"]})
+
+    out = run(ami_backup.main, {"policy": "nightly", "retention_days": 7, "copy_to": COPY_RULE}, check_mode=True)
+
+    aws.assert_all_called()
+    (report,) = out["copies"]
+    assert report["planned_copies"] == [
+        {"source_image_id": "ami-src", "instance_id": "i-0a", "name": "backup-web-i-0a from 2024-05-01"}
+    ]
+    assert report["created_copy_ids"] == []

@@ -51,3 +51,28 @@ def test_copy_rules_are_checked_and_named():
     assert bc.copy_rules_problem([{"region": "eu-west-1", "retention_count": 0}], "us-east-1") == (
         "copy_to[0].retention_count must be at least 1 (got 0)"
     )
+
+
+def image(id_, days, instance="i-a", state="available", tags=None):
+    all_tags = {bp.POLICY_TAG: "nightly", bp.KIND_TAG: "ami", bp.INSTANCE_TAG: instance, **(tags or {})}
+    created = (NOW - datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {"ImageId": id_, "Name": "n-" + id_, "State": state, "CreationDate": created,
+            "Tags": [{"Key": k, "Value": v} for k, v in all_tags.items()]}  # fmt: skip
+
+
+def test_only_available_uncopied_images_the_region_would_keep_are_copied():
+    sources = [image("a1", 1), image("a2", 2), image("a9", 9), image("p0", 0, state="pending"), image("a3", 3)]
+    copies = [image("c2", 2, tags={bc.SOURCE_IMAGE_TAG: "a2"})]
+    to_copy = bc.images_to_copy(sources, copies, {"retention_days": 5}, NOW, skip_ids={"a3"})
+    assert [i["ImageId"] for i in to_copy] == ["a1"]
+    by_count = bc.images_to_copy(sources, copies, {"retention_count": 2}, NOW)
+    assert [i["ImageId"] for i in by_count] == ["a1"]  # a2's copy is the other of the newest two
+    other_instance = bc.images_to_copy([image("b5", 5, instance="i-b")], copies, {"retention_count": 1}, NOW)
+    assert [i["ImageId"] for i in other_instance] == ["b5"]  # counted per instance
+
+
+def test_image_copies_are_the_policys_images_with_a_source_tag():
+    copy = image("c1", 1, tags={bc.SOURCE_IMAGE_TAG: "a1"})
+    own_backup_there = image("a1", 1)
+    other_policy = image("c2", 1, tags={bc.SOURCE_IMAGE_TAG: "a1", bp.POLICY_TAG: "nightly*"})
+    assert bc.image_copies([copy, own_backup_there, other_policy], "nightly") == [copy]
