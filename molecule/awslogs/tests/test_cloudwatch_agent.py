@@ -27,12 +27,17 @@ def test_verified_fixture_agent_is_installed_and_running(host):
 
 def test_streams_become_the_collect_list(host):
     by_file = {entry["file_path"]: entry for entry in config(host)["logs"]["logs_collected"]["files"]["collect_list"]}
-    assert set(by_file) == {"/var/log/auth.log", "/var/log/ironclad-test/app.log", "/var/log/ironclad-test/trace.log"}
+    assert set(by_file) == {
+        "/var/log/auth.log",
+        "/var/log/ironclad-test/app.log",
+        "/var/log/ironclad-test/trace.log",
+        "/var/log/ironclad-test/rotated.log",
+    }
     app = by_file["/var/log/ironclad-test/app.log"]
     assert app == {
         "file_path": "/var/log/ironclad-test/app.log",
         "log_group_name": f"{PREFIX}/app",
-        "log_stream_name": "{hostname}",
+        "log_stream_name": "{instance_id}",
         "timestamp_format": "%Y-%m-%d %H:%M:%S",
         "timezone": "UTC",
     }
