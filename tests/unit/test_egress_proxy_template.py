@@ -27,20 +27,35 @@ def trusted(value):
     return value
 
 
-def render(template, **overrides):
+FACTS = {
+    "hostname": "proxy",
+    "os_family": "Debian",
+    "distribution": "Debian",
+    "distribution_major_version": "12",
+    "distribution_version": "12.7",
+    "distribution_release": "bookworm",
+    "architecture": "x86_64",
+}
+
+
+def evaluate(text, **overrides):
+    """Templates text with the role's defaults and vars, as Ansible does on a host."""
     loader = DataLoader()
     variables = {}
     for name in ("defaults/main.yml", "vars/main.yml", "vars/Debian.yml"):
         variables.update(trusted(loader.load_from_file(str(ROLE / name))))
     variables.update(
         ansible_managed="Ansible managed",
-        ansible_facts={"hostname": "proxy", "os_family": "Debian"},
+        ansible_facts=FACTS,
         inventory_hostname="proxy",
         __egress_proxy_squid_version="6.13",
     )
     variables.update(overrides)
-    text = trust_as_template((ROLE / "templates" / template).read_text())
-    return Templar(loader=loader, variables=variables).template(text)
+    return Templar(loader=loader, variables=variables).template(trust_as_template(text))
+
+
+def render(template, **overrides):
+    return evaluate((ROLE / "templates" / template).read_text(), **overrides)
 
 
 def directives(conf):
@@ -176,3 +191,39 @@ def test_bad_input_is_refused_before_any_change(extra, message):
     assert "changed=0" in result.stdout
     # It stopped at the check: no later task of the role ran.
     assert "Install the build dependencies" not in result.stdout
+
+
+def build_key(**overrides):
+    return evaluate("{{ __egress_proxy_build_key }}", **overrides)
+
+
+KEY_INPUTS = [
+    {"egress_proxy_version": "6.12"},
+    {"egress_proxy_source_sha256": "0" * 64},
+    {"egress_proxy_source_configure_extra": ["--disable-eui"]},
+    {"egress_proxy_source_compiler_flags": "-O1"},
+    {"ansible_facts": {**FACTS, "distribution_major_version": "13", "distribution_release": "trixie"}},
+    {"ansible_facts": {**FACTS, "distribution": "Ubuntu"}},
+    {"ansible_facts": {**FACTS, "architecture": "aarch64"}},
+]
+
+
+@pytest.mark.parametrize("change", KEY_INPUTS, ids=lambda change: next(iter(change)))
+def test_build_cache_key_changes_with_everything_the_build_depends_on(change):
+    """The cold path: any input of the build gives another key, so an archive built
+    otherwise is never installed; the role then builds and packs under the new key."""
+    key = build_key()
+    assert len(key) == 64 and key == build_key()
+    assert build_key(**change) != key
+
+
+def test_build_cache_key_ignores_point_releases():
+    assert build_key(ansible_facts={**FACTS, "distribution_version": "12.8"}) == build_key()
+
+
+def test_build_archive_goes_to_the_cache_when_there_is_one():
+    key = build_key()
+    assert evaluate("{{ __egress_proxy_build_archive }}") == f"/usr/local/src/squid/squid-6.13-{key[:24]}.tar.gz"
+    cached = evaluate("{{ __egress_proxy_build_archive }}", egress_proxy_source_cache_dir="/var/cache/squid")
+    assert cached == f"/var/cache/squid/squid-6.13-{key[:24]}.tar.gz"
+    assert evaluate("{{ __egress_proxy_build_id }}") == f"6.13 {evaluate('{{ egress_proxy_source_sha256 }}')} {key}"
