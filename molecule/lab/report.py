@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What a user would check by hand on the lab, done for them: a recorded SSH session
 through the bastion, allowed and blocked egress from the private host, host logs in
-CloudWatch Logs, and an EBS backup run, all against the lab's containers and moto.
+CloudWatch Logs (per host: did its stream arrive), and an EBS backup run, all against the
+lab's containers and moto.
 
 `make lab` prints the report; the lab scenario's tests assert on the same findings.
 """
@@ -21,6 +22,9 @@ from tests.harness import ROOT, run_playbook
 MOTO = os.environ.get("MOTO_URL", "http://127.0.0.1:5000")
 BUCKET = "ironclad-lab"
 BASTION, APP, CLIENT, PROXY = "ironclad-lab-bastion", "ironclad-lab-app", "ironclad-lab-client", "ironclad-lab-proxy"
+# The hosts that run a log agent (site.yml's awslogs play).
+LOG_HOSTS = (BASTION, PROXY, APP)
+LOG_PREFIX = "/ironclad-lab"
 AWS = {
     "endpoint_url": MOTO,
     "region_name": "us-east-1",
@@ -107,6 +111,45 @@ def cloudwatch_logs(expect: str, attempts: int = 30) -> dict:
     return {"groups": groups, "matching_events": found[:3]}
 
 
+def stream_findings(hosts: dict, streams: dict) -> dict:
+    """Per host: did a stream named after it arrive, in which groups; "n/a" for a host
+    whose agent is the FIXTURE CloudWatch agent, which ships nothing (its daemon is
+    `sleep infinity`), so that another host's streams can never stand in for it.
+    hosts: container -> {"hostname", "agent", "fixture"}; streams: group -> stream names.
+    With no metadata service in the lab, {instance_id} falls back to the hostname."""
+    out = {}
+    for container, info in hosts.items():
+        groups = sorted(group for group, names in streams.items() if info["hostname"] in names)
+        status = "n/a" if info["fixture"] else "ok" if groups else "FAIL"
+        out[container] = dict(info, groups=groups, status=status)
+    return out
+
+
+def log_streams(attempts: int = 30) -> dict:
+    """stream_findings for the lab's log hosts, waiting until every real agent's stream is in."""
+    logs = boto3.client("logs", **AWS)
+    hosts = {}
+    for container in LOG_HOSTS:
+        cwagent = sh(container, "dpkg-query --show --showformat='${Version}' amazon-cloudwatch-agent").stdout.strip()
+        hosts[container] = {
+            "hostname": sh(container, "hostname").stdout.strip(),
+            "agent": "cloudwatch-agent" if cwagent else "awslogs",
+            "fixture": "fixture" in cwagent,
+        }
+    for _ in range(attempts):
+        streams = {}
+        for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=LOG_PREFIX):
+            for group in page["logGroups"]:
+                name = group["logGroupName"]
+                pages = logs.get_paginator("describe_log_streams").paginate(logGroupName=name)
+                streams[name] = [s["logStreamName"] for p in pages for s in p["logStreams"]]
+        found = stream_findings(hosts, streams)
+        if all(f["status"] != "FAIL" for f in found.values()):
+            break
+        time.sleep(2)
+    return found
+
+
 def ebs_backup() -> dict:
     """Two tagged instances in moto's EC2, then the collection's backup playbook."""
     ec2 = boto3.client("ec2", **AWS)
@@ -130,14 +173,34 @@ def main() -> int:
         "egress": egress(),
         # The user sync writes the changelog on the bastion; the log agent ships it.
         "cloudwatch_logs": cloudwatch_logs("alice"),
+        "log_streams": log_streams(),
         "ebs_backup": ebs_backup(),
     }
     print(json.dumps(report, indent=2) if "--json" in sys.argv else render(report))
     return 0
 
 
-def mark(ok: bool) -> str:
+def mark(ok) -> str:
+    if ok == "n/a":
+        return "n/a "
     return "ok  " if ok else "FAIL"
+
+
+def stream_lines(found: dict) -> list:
+    """One check per log host (status, text) for render."""
+    lines = []
+    for info in found.values():
+        who = f"logs of {info['hostname']}"
+        if info["status"] == "n/a":
+            text = (
+                f"{who}: n/a, it runs the FIXTURE CloudWatch agent, which ships nothing (no real agent"
+                f" can be downloaded here); streams found for it: {', '.join(info['groups']) or 'none'}"
+            )
+            lines.append(("n/a", text))
+        else:
+            where = ", ".join(info["groups"]) or "no stream arrived"
+            lines.append((info["status"] == "ok", f"{who} ({info['agent']}): stream '{info['hostname']}' in {where}"))
+    return lines
 
 
 def render(r: dict) -> str:
@@ -163,7 +226,12 @@ def render(r: dict) -> str:
             f"private host -> http://www.blocked.test/ refused ({e['blocked_http']['http_code']})",
         ),
         (not e["blocked_https"]["ok"], "private host -> https://www.blocked.test/ refused"),
-        (bool(c["matching_events"]), f"host logs in CloudWatch Logs: {', '.join(c['groups']) or 'none'}"),
+        (
+            bool(c["matching_events"]),
+            "bastion's user changelog (alice) in CloudWatch Logs: "
+            + (", ".join(sorted({e["group"] for e in c["matching_events"]})) or "none"),
+        ),
+        *stream_lines(r["log_streams"]),
         (
             b["playbook_rc"] == 0 and bool(b["created_snapshot_ids"]),
             f"ebs_backup: {len(b['created_snapshot_ids'])} snapshots of tagged instances",

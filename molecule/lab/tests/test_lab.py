@@ -52,6 +52,16 @@ def test_host_logs_arrive_in_cloudwatch_logs(session):
     assert found["matching_events"], found
 
 
+def test_each_log_host_is_reported_with_its_own_stream(session):
+    """The bastion's stream arrived; the private host's FIXTURE CloudWatch agent ships
+    nothing, and the report says so instead of counting other hosts' streams."""
+    found = report.log_streams()
+    assert set(found) == set(report.LOG_HOSTS)
+    assert found[report.BASTION]["status"] == "ok", found
+    assert found[report.APP]["status"] == "n/a", found
+    assert found[report.APP]["groups"] == [], found
+
+
 def test_ebs_backup_snapshots_the_tagged_instances():
     result = report.ebs_backup()
     assert result["playbook_rc"] == 0
