@@ -22,7 +22,7 @@ packer validate "${vars[@]}" packer/golden.pkr.hcl
 say "packer build (docker)"
 export PACKER_LOG=0 CHECKPOINT_DISABLE=1
 packer build -only=docker.golden -color=false "${vars[@]}" \
-  -var 'ansible_extra_arguments=["-e","golden_image_agents_enabled=false","-e","golden_image_awslogs_enabled=false"]' \
+  -var 'ansible_extra_arguments=["-e","golden_image_agents_enabled=false","-e","golden_image_awslogs_enabled=false","-e","host_hardening_auditd_service_enabled=false"]' \
   packer/golden.pkr.hcl
 
 say "checking a container started from the image"
