@@ -103,7 +103,8 @@ def test_allowlists_and_bump_rules():
         egress_proxy_allowed_https_domains=[".amazonaws.com"],
     )
     acls = {line.split()[1]: line.split()[2:] for line in lines_starting(conf, "acl")}
-    assert acls["allowed_http_sites"] == ["dstdomain", ".example.com", "api.example.org"]
+    # -n: an IP-literal Host never matches through its reverse name.
+    assert acls["allowed_http_sites"] == ["dstdomain", "-n", ".example.com", "api.example.org"]
     assert acls["allowed_https_sites"] == ["ssl::server_name", "--client-requested", ".amazonaws.com"]
     assert lines_starting(conf, "ssl_bump") == [
         "ssl_bump peek step1 all",
@@ -172,12 +173,19 @@ BAD_INPUT = [
         {"egress_proxy_client_cidrs": ["10.0.0.0/8", "fd00::/8"]},
         "must be IPv4 CIDRs (IPv6 is refused, not intercepted): fd00::/8",
     ),
-    ({"egress_proxy_allowed_https_domains": ["good.example", "bad domain;"]}, "in the allowlists: bad domain;"),
+    ({"egress_proxy_allowed_https_domains": ["good.example", "bad domain;"]}, 'in all): "bad domain;"'),
     ({"egress_proxy_source_sha256": "abc"}, "egress_proxy_source_sha256 must be 64 lowercase hex digits"),
+    ({"egress_proxy_allowed_http_domains": ["example.com\n"]}, 'in all): "example.com\\n"'),
+    ({"egress_proxy_allowed_http_domains": ["x" * 64 + ".example"]}, f'in all): "{"x" * 64}.example"'),
+    ({"egress_proxy_allowed_https_domains": [".a" + ".abcdefghi" * 26]}, 'in all): ".a.abcdefghi'),
+    ({"egress_proxy_allowed_https_domains": ["-x.example"]}, 'in all): "-x.example"'),
 ]
 
 
-@pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=[next(iter(e)) for e, _ in BAD_INPUT])
+BAD_IDS = [f"{next(iter(extra))}-{i}" for i, (extra, _) in enumerate(BAD_INPUT)]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=BAD_IDS)
 def test_bad_input_is_refused_before_any_change(extra, message):
     """Runs the role against this machine in check mode: nothing can change here, and
     the play must stop at the validation with a message naming the problem."""

@@ -58,3 +58,22 @@ def test_added_domain_is_allowed_over_http(host, widened):
 def test_added_domain_is_allowed_over_https(host, widened):
     result = curl(host, "--cacert", "/etc/origin-blocked.crt", "https://www.later.test/after")
     assert result.rc == 0 and "origin=blocked" in result.stdout, result.stderr
+
+
+def test_a_bad_domain_fails_before_anything_changes():
+    """Validation runs first: the play stops naming the value, squid.conf and the running
+    Squid (same process) are as they were. (Each limit is a unit test.)"""
+    bad = "www.allowed.test\n"
+    conf = {name: container(name).run("sha256sum /etc/squid/squid.conf").stdout for name, _ in PROXIES.values()}
+    before = main_pids()
+    result = run_playbook(
+        Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml",
+        inventory=os.environ["MOLECULE_INVENTORY_FILE"],
+        extra_vars={"egress_proxy_allowed_https_domains": [".allowed.test", bad]},
+        timeout=900,
+    )
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.rc != 0 and "not a host name in the allowlists" in output, result.tail()
+    assert "changed=0" in result.stdout and "changed=1" not in result.stdout
+    assert main_pids() == before
+    assert {name: container(name).run("sha256sum /etc/squid/squid.conf").stdout for name, _ in PROXIES.values()} == conf
