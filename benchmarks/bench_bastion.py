@@ -106,7 +106,8 @@ def bench_sessions():
     in_box(
         "ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/bench && for u in rec plain; do "
         "useradd -m -s /bin/bash $u && install -d -o $u -m 700 /home/$u/.ssh && "
-        "install -o $u -m 600 /root/.ssh/bench.pub /home/$u/.ssh/authorized_keys; done"
+        "install -o $u -m 600 /root/.ssh/bench.pub /home/$u/.ssh/authorized_keys && "
+        "install -D -m 644 /root/.ssh/bench.pub /etc/ssh/authorized_keys/$u; done"
     )
     rows = {}
     for user in ("plain", "rec"):

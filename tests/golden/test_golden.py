@@ -10,6 +10,7 @@ def test_no_ssh_key_and_no_build_tool_is_left_in_the_image(instance):
     found = instance.run(r"find / -xdev -type f \( -name authorized_keys -o -name authorized_keys2 \) 2>/dev/null")
     keys = found.stdout.split()
     assert keys == []
+    assert instance.run("ls -A /etc/ssh/authorized_keys").stdout.strip() == ""
     assert not instance.file("/opt/ironclad-build").exists
     assert not instance.file("/tmp/ironclad-build").exists
     assert instance.run("command -v ansible-playbook").rc != 0
@@ -25,8 +26,12 @@ def test_the_bastion_hardening_is_baked_in(instance):
     assert "forcecommand /usr/bin/bastion/shell" in sshd
     assert "disableforwarding yes" in sshd
     script = instance.file("/usr/bin/script")
-    assert script.mode & 0o2000, oct(script.mode)
-    assert instance.file("/var/log/bastion").mode == 0o770
+    assert (script.user, script.group, script.mode) == ("root", "root", 0o755)
+    folder = instance.file("/var/log/bastion")
+    assert (folder.user, folder.mode) == ("root", 0o700)
+    recorder = instance.file("/usr/local/sbin/bastion-record")
+    assert (recorder.user, recorder.mode) == ("root", 0o755)
+    assert "authorizedkeysfile /etc/ssh/authorized_keys/%u" in sshd
 
 
 def test_per_instance_settings_are_read_from_user_data_and_tags_at_boot(instance):
@@ -49,4 +54,5 @@ def test_the_bastion_syncs_users_from_the_bucket_named_at_boot(instance, s3):
             break
         time.sleep(1)
     assert instance.user("goldie").exists
-    assert instance.file("/home/goldie/.ssh/authorized_keys").mode == 0o600
+    keys = instance.file("/etc/ssh/authorized_keys/goldie")
+    assert (keys.user, keys.mode) == ("root", 0o644)

@@ -7,11 +7,18 @@ its container.
 
 import contextlib
 import re
+import shlex
+import sys
 import time
+from pathlib import Path
 
 import boto3
 import pytest
 import testinfra
+
+# The recording names' one definition, as the recorder and the shipper read it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "roles/bastion/files"))
+from bastion_names import RECORDING  # noqa: E402, F401 - the tests import it from here
 
 BASTIONS = ["ironclad-bastion-debian12", "ironclad-bastion-debian13"]
 CLIENT = "ironclad-bastion-client"
@@ -20,7 +27,6 @@ LOG_DIR = "/var/log/bastion"
 # Docker's root lacks CAP_SYS_PTRACE, so hidepid hides other users' processes even from
 # it; the role's exempt group (gid=) is what lets a checker see them.
 SEE_ALL = "setpriv --groups=proc"
-RECORDING = re.compile(r"^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_(?P<user>[a-z][-a-z0-9]*)_[A-Za-z0-9]{32}$")
 
 # Every ssh of the tests: no host key prompts, the key named after the remote user.
 CLIENT_SSH_CONFIG = """Host *
@@ -91,7 +97,13 @@ class Client:
     def session(self, bastion, user, commands, options=""):
         """An interactive session with a real pty (ssh -tt), typing the commands."""
         typed = "\n".join([*commands, "exit"])
-        return self.host.run(f"ssh -tt {options} {user}@{bastion.name} <<'TYPED'\n{typed}\nTYPED")
+        # A session that waits for input it will never get fails instead of hanging the run.
+        return self.host.run(f"timeout 120 ssh -tt {options} {user}@{bastion.name} <<'TYPED'\n{typed}\nTYPED")
+
+    def paced_session(self, bastion, user, commands, env="", pause=1.5):
+        """Like session, but each line typed only after a pause, when the shell waits for it."""
+        typed = "; ".join(f"sleep {pause}; printf '%s\\n' {shlex.quote(line)}" for line in [*commands, "exit"])
+        return self.host.run(f"{{ sleep {pause}; {typed}; }} | {env} timeout 120 ssh -tt {user}@{bastion.name}")
 
 
 def audit_key(output):

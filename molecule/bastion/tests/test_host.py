@@ -1,8 +1,5 @@
-"""sshd, /proc, script's setgid bit and the updates: the settings and their effect."""
+"""sshd, /proc, the recorder's files, script without privilege and the updates."""
 
-import time
-
-import pytest
 from conftest import LOG_DIR, audit_key
 
 
@@ -20,13 +17,22 @@ def test_sshd_runs_with_the_bastion_settings(bastion):
         "passwordauthentication no",
         "banner /etc/ssh/bastion_banner",
         "forcecommand /usr/bin/bastion/shell",
+        "authorizedkeysfile /etc/ssh/authorized_keys/%u",
     ):
         assert line in settings.splitlines(), line
     assert "subsystem" not in settings
 
 
 def test_the_wrapper_and_its_rc_file_belong_to_root(bastion):
-    for path, mode in (("/usr/bin/bastion", 0o755), ("/usr/bin/bastion/shell", 0o755), ("/etc/bastion/bashrc", 0o644)):
+    for path, mode in (
+        ("/usr/bin/bastion", 0o755),
+        ("/usr/bin/bastion/shell", 0o755),
+        ("/etc/bastion/bashrc", 0o644),
+        ("/usr/local/sbin/bastion-record", 0o755),
+        ("/etc/bastion/recorder.json", 0o644),
+        ("/etc/sudoers.d/ironclad-bastion-recorder", 0o440),
+        ("/usr/local/lib/bastion", 0o700),
+    ):
         f = bastion.host.file(path)
         assert (f.user, f.group, f.mode) == ("root", "root", mode), path
 
@@ -49,36 +55,30 @@ def test_proc_hides_other_users_processes_except_from_its_group(bastion):
     assert "root" in exempt.split()
 
 
-def test_script_is_setgid_with_the_admin_group(bastion):
+def test_script_holds_no_privilege_and_nothing_puts_one_back(bastion):
     f = bastion.host.file("/usr/bin/script")
-    assert (f.user, f.group, f.mode) == ("root", "admin", 0o2755)
-    override = bastion.check("dpkg-statoverride --list /usr/bin/script").split()
-    assert override == ["root", "admin", "2755", "/usr/bin/script"]
+    assert (f.user, f.group, f.mode) == ("root", "root", 0o755)
+    assert bastion.check("dpkg-statoverride --list /usr/bin/script || true").strip() == ""
+    assert not bastion.host.file("/etc/systemd/system/bastion-script-setgid.path").exists
+    assert not bastion.host.file("/etc/systemd/system/bastion-script-setgid.service").exists
+
+
+def test_the_sudo_rule_allows_the_recorder_alone_without_arguments(bastion):
+    rules = bastion.check("sudo -l -U alice")
+    assert "NOPASSWD: /usr/local/sbin/bastion-record" in rules and "(ALL" not in rules, rules
+    refused = bastion.run("runuser -u alice -- sudo -n /usr/local/sbin/bastion-record --help")
+    assert refused.rc != 0 and "AUDIT KEY" not in refused.stdout
+    other = bastion.run("runuser -u alice -- sudo -n /usr/bin/id")
+    assert other.rc != 0 and "uid=0" not in other.stdout
 
 
 def test_a_reinstall_of_scripts_package_keeps_sessions_recorded(bastion, client):
     package = bastion.check("dpkg -S /usr/bin/script").split(":")[0]
     bastion.check(f"DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall {package}")
     f = bastion.host.file("/usr/bin/script")
-    assert (f.user, f.group, f.mode) == ("root", "admin", 0o2755)
+    assert (f.user, f.group, f.mode) == ("root", "root", 0o755)
     key = audit_key(client.session(bastion, "erin", ["echo AFTER-REINSTALL"]).stdout)
     assert "AFTER-REINSTALL" in bastion.check(f"cat {LOG_DIR}/{key}.data")
-
-
-@pytest.fixture
-def watched(synced):
-    """The bastion where the systemd path unit (the RPM systems' mechanism) is on."""
-    return synced["ironclad-bastion-debian13"]
-
-
-def test_the_path_unit_puts_the_setgid_bit_back(watched):
-    watched.check("chown root:root /usr/bin/script && chmod 0755 /usr/bin/script")
-    for _attempt in range(40):
-        f = watched.host.file("/usr/bin/script")
-        if (f.group, f.mode) == ("admin", 0o2755):
-            break
-        time.sleep(0.25)
-    assert (f.group, f.mode) == ("admin", 0o2755)
 
 
 def test_security_updates_are_installed_daily(bastion):

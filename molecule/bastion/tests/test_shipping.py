@@ -28,8 +28,8 @@ def fake_old_recording(bastion, tag):
     """A recording that looks three days old, named uniquely (the buckets outlive a run)."""
     key = OLD.format(uuid.uuid4().hex)
     bastion.check(
-        f"cd {LOG_DIR} && for e in data time; do echo {tag} > {key}.$e; chown alice:admin {key}.$e; "
-        f"chmod 660 {key}.$e; touch -d '3 days ago' {key}.$e; done"
+        f"cd {LOG_DIR} && for e in data time; do echo {tag} > {key}.$e; chown root:root {key}.$e; "
+        f"chmod 600 {key}.$e; touch -d '3 days ago' {key}.$e; done"
     )
     return key
 

@@ -26,14 +26,15 @@ def sync_log(bastion):
 
 
 @pytest.mark.parametrize("user", ["alice", "bob", "dave", "erin"])
-def test_synced_users_exist_with_private_keys_and_the_wrapper_as_shell(bastion, user):
+def test_synced_users_exist_with_root_owned_keys_and_the_wrapper_as_shell(bastion, user):
     account = bastion.host.user(user)
     assert account.exists and account.shell == SHELL
-    home = account.home
-    for path, mode in ((home, 0o700), (f"{home}/.ssh", 0o700), (f"{home}/.ssh/authorized_keys", 0o600)):
-        f = bastion.host.file(path)
-        assert (f.user, f.mode) == (user, mode), path
-    assert f"{user}@client" in bastion.host.file(f"{account.home}/.ssh/authorized_keys").content_string
+    home = bastion.host.file(account.home)
+    assert (home.user, home.mode) == (user, 0o700)
+    keys = bastion.host.file(f"/etc/ssh/authorized_keys/{user}")
+    assert (keys.user, keys.group, keys.mode) == ("root", "root", 0o644)
+    assert f"{user}@client" in keys.content_string
+    assert not bastion.host.file(f"{account.home}/.ssh/authorized_keys").exists
 
 
 @pytest.mark.parametrize("key", sorted(BAD_KEYS))
@@ -47,6 +48,35 @@ def test_a_refused_name_of_an_existing_account_leaves_it_alone(bastion, sync_log
     local = bastion.host.user("localuser")
     assert local.exists and local.shell == "/bin/bash"
     assert not bastion.host.file(f"{local.home}/.ssh/authorized_keys").exists
+    assert not bastion.host.file("/etc/ssh/authorized_keys/localuser").exists
+
+
+EDGE_KEYS = {
+    # A group of that name exists: useradd would fail, and with it the whole run.
+    "public-keys/sudo.pub": "a group of that name exists",
+    # Named in bastion_sshd_unrecorded_users (molecule.yml) but no account yet.
+    "public-keys/ghostadmin.pub": "an unrecorded account",
+    # (A name with a trailing newline, which `$` accepted, is a unit test: moto refuses the key.)
+}
+
+
+def test_edge_names_are_refused_and_never_fail_the_run(s3, bastion, client):
+    key = client.run("cat /root/keys/alice.pub").stdout
+    for name in EDGE_KEYS:
+        s3.put_object(Bucket=bastion.bucket, Key=name, Body=key)
+    try:
+        ok, lines = bastion.sync_users()
+    finally:
+        for name in EDGE_KEYS:
+            s3.delete_object(Bucket=bastion.bucket, Key=name)
+    assert ok, lines
+    for name, reason in EDGE_KEYS.items():
+        line = next((line for line in lines.splitlines() if f"refusing key {name!r}" in line), None)
+        assert line is not None and reason in line, (name, lines)
+    assert "failed=0" in lines
+    for user in ("ghostadmin",):
+        assert not bastion.host.user(user).exists
+    assert "sudo" not in bastion.check("getent passwd | cut -d: -f1").split()
 
 
 def test_every_page_of_the_listing_is_read(sync_log):
@@ -69,6 +99,7 @@ def test_a_key_added_lets_its_user_in_and_a_key_removed_deletes_the_user(s3, bas
     assert ok and "Removing user account for carol" in lines, lines
     assert not bastion.host.user("carol").exists
     assert not bastion.host.file("/home/carol").exists
+    assert not bastion.host.file("/etc/ssh/authorized_keys/carol").exists
     assert client.run(f"ssh -tt carol@{bastion.name} </dev/null").rc != 0
     changelog = bastion.check(f"cat {LOG_DIR}/users_changelog.txt")
     assert "Creating user account for carol (public-keys/carol.pub)" in changelog

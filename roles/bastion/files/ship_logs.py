@@ -6,30 +6,72 @@
 - Deletes a local recording only when it is older than the retention AND a HEAD
   request shows the object in S3 with the same size and encryption (and MD5 where
   the ETag is one). S3 unreachable: nothing is deleted; the next run catches up.
+- Reports what the recorder logged since the last run (sessions refused or ended
+  because the recordings folder was low on space) and whether the folder is low now.
 """
 
 import hashlib
+import json
 import os
-import re
 import socket
 import sys
 import time
 
+from bastion_names import free_space, low_space, parse_file_name
 from bastion_s3 import UNREACHABLE, Client, load_config, logger, read_json, sse_arguments, write_json_atomically
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 
-# YYYY-MM-DD_HH-MM-SS_USER_<32 random>.data|.time, as the session wrapper names them.
-RECORDING = re.compile(r"^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_[a-z_][-a-z0-9_]*_[A-Za-z0-9]{32}\.(data|time)$")
-
 log = logger("ship")
 
 
-def object_key(cfg, name):
+def object_key(cfg, name, hostname=None):
     # Recordings have unique names; anything else (the users' changelog) is per host.
-    if RECORDING.match(name):
+    if parse_file_name(name):
         return cfg["logs_prefix"] + name
-    return "{}{}/{}".format(cfg["logs_prefix"], socket.gethostname(), name)
+    return "{}{}/{}".format(cfg["logs_prefix"], hostname or socket.gethostname(), name)
+
+
+def expiry_candidates(files, state, cutoff_ns):
+    """Recordings old enough to delete and shipped as they are now (files: name -> [size, mtime_ns])."""
+    return [n for n in sorted(files) if parse_file_name(n) and files[n][1] < cutoff_ns and state.get(n) == files[n]]
+
+
+def new_events(path, offset):
+    """(messages the recorder appended since OFFSET, the new offset); a shorter file starts over."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() < offset:
+                offset = 0
+            handle.seek(offset)
+            data = handle.read()
+    except FileNotFoundError:
+        return [], 0
+    complete = data[: data.rfind(b"\n") + 1]
+    messages = []
+    for line in complete.decode("utf-8", "replace").splitlines():
+        try:
+            messages.append(json.loads(line)["message"])
+        except (ValueError, KeyError, TypeError):
+            messages.append(line)
+    return messages, offset + len(complete)
+
+
+def report_recorder(cfg):
+    """Log the recorder's events since the last run, and the folder's room now."""
+    state_path = os.path.join(cfg["state_dir"], "events.json")
+    offset = read_json(state_path, {}).get("offset", 0)
+    messages, offset = new_events(os.path.join(cfg["state_dir"], "recorder-events.log"), offset)
+    for message in messages:
+        log.error("recorder: %s", message)
+    write_json_atomically(state_path, {"offset": offset})
+    if "min_free_bytes" in cfg:
+        room = free_space(cfg["log_dir"], os.statvfs)
+        reason = low_space(room[0], room[1], cfg["min_free_bytes"], cfg["min_free_inodes"])
+        if reason:
+            log.error("the recordings folder is low on space (%s): new sessions are refused", reason)
+    return len(messages)
 
 
 def local_files(log_dir):
@@ -110,11 +152,11 @@ def upload(client, cfg, files, state, counts):
 def expire(client, cfg, files, state):
     deleted = 0
     cutoff_ns = int((time.time() - cfg["retention_hours"] * 3600) * 1e9)
-    old = [n for n in sorted(files) if RECORDING.match(n) and files[n][1] < cutoff_ns]
+    old = expiry_candidates(files, state, cutoff_ns)
     busy = open_paths(cfg["log_dir"]) if old else set()
     for name in old:
         path = os.path.join(cfg["log_dir"], name)
-        if state.get(name) != files[name] or path in busy:
+        if path in busy:
             continue
         verdict = confirmed(client, cfg, name, path, files[name][0])
         if verdict is None:
@@ -132,6 +174,7 @@ def expire(client, cfg, files, state):
 
 def main(argv):
     cfg = load_config(argv)
+    report_recorder(cfg)
     state_path = os.path.join(cfg["state_dir"], "shipped.json")
     state = read_json(state_path, {})
     files = local_files(cfg["log_dir"])

@@ -2,27 +2,29 @@
 """Create and remove bastion users from s3://BUCKET/PREFIX/USERNAME.pub.
 
 - Every key of the prefix is read with a paginated ListObjectsV2 (no text parsing).
-- A bad name (regex, too long, nested key, an existing account this job did not
-  create, a reserved one) is refused with a log line; the other users go on.
+- A bad name (the rule, too long, nested key, an existing account or group this job
+  did not create, the admin user, an unrecorded account, a reserved one) is refused
+  with a log line and never fails the run; the other users go on.
 - Only users this job created (its state file) are ever removed, and only when their
   key is gone from the listing. A failed listing changes nothing.
-- authorized_keys is written as the user (~/.ssh 700, file 600), so a symlink the user
-  planted in their home cannot make root write elsewhere.
+- The keys go to KEYS_DIR/USERNAME (root's, 0644), the only AuthorizedKeysFile sshd
+  reads for recorded accounts: nothing a user writes in a home is a key.
 """
 
 import base64
+import contextlib
+import grp
 import os
 import pwd
-import re
 import struct
 import subprocess
 import sys
 import time
 
+from bastion_names import SYNC_NAME, SYNC_NAME_RULE
 from bastion_s3 import Client, load_config, logger, read_json, write_json_atomically
 from botocore.exceptions import BotoCoreError, ClientError
 
-NAME = re.compile(r"^[a-z][-a-z0-9]*$")
 KEY_TYPES = (
     "ssh-ed25519",
     "ssh-rsa",
@@ -51,27 +53,43 @@ def list_keys(client, cfg):
     return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
 
-def refusal(cfg, relative, managed):
+def refusal(cfg, relative, managed, account_exists=None, group_exists=None):
     """Why the key at PREFIX/relative does not make a user, or None when it does."""
+    account_exists = account_exists or _account_exists
+    group_exists = group_exists or _group_exists
     if "/" in relative:
         return "nested keys are not read"
     if not relative.endswith(".pub"):
         return "not a .pub file"
     name = relative[: -len(".pub")]
-    if not NAME.match(name):
-        return "the name does not match ^[a-z][-a-z0-9]*$"
+    if not SYNC_NAME.match(name):
+        return "the name does not match " + SYNC_NAME_RULE
     if len(name) > cfg["users_max_length"]:
         return "the name is longer than {} characters".format(cfg["users_max_length"])
-    if name in set(cfg["users_reserved"]) | {cfg["admin_user"], "root"}:
+    if name == cfg["admin_user"]:
+        return "the name is reserved (the admin user)"
+    if name in cfg.get("unrecorded_users", []):
+        return "the name is reserved (an unrecorded account)"
+    if name in set(cfg["users_reserved"]) | {"root"}:
         return "the name is reserved"
     if name not in managed and account_exists(name):
         return "an account of that name exists and was not created by this sync"
+    if name not in managed and group_exists(name):
+        return "a group of that name exists and was not created by this sync"
     return None
 
 
-def account_exists(name):
+def _account_exists(name):
     try:
         pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _group_exists(name):
+    try:
+        grp.getgrnam(name)
     except KeyError:
         return False
     return True
@@ -96,48 +114,29 @@ def public_keys(body):
     return "\n".join(keys) + "\n" if keys else None
 
 
-def write_as_user(name, content):
-    """Write ~/.ssh/authorized_keys with the user's own rights; True when it changed."""
-    entry = pwd.getpwnam(name)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child drops to the user before touching the home folder
-        os.close(read_end)
-        try:
-            os.setgroups([])
-            os.setgid(entry.pw_gid)
-            os.setuid(entry.pw_uid)
-            ssh_dir = os.path.join(entry.pw_dir, ".ssh")
-            if not os.path.isdir(ssh_dir) or os.path.islink(ssh_dir):
-                os.mkdir(ssh_dir, 0o700)
-            os.chmod(ssh_dir, 0o700)
-            path = os.path.join(ssh_dir, "authorized_keys")
-            flags = os.O_RDONLY | os.O_NOFOLLOW
-            try:
-                fd = os.open(path, flags)
-                with os.fdopen(fd, encoding="utf-8") as handle:
-                    current = handle.read()
-            except FileNotFoundError:
-                current = None
-            changed = current != content
-            if changed:
-                fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(content)
-                os.replace(path + ".new", path)
-            os.chmod(path, 0o600)
-            os.write(write_end, b"1" if changed else b"0")
-            os._exit(0)
-        except OSError as err:
-            os.write(write_end, f"error: {err}".encode())
-            os._exit(1)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as handle:
-        answer = handle.read().decode()
-    status = os.waitpid(pid, 0)[1]
-    if status != 0:
-        raise OSError(f"cannot write {name}'s authorized_keys ({answer})")
-    return answer == "1"
+def write_keys(keys_dir, name, content):
+    """Write KEYS_DIR/NAME (root's, 0644) atomically; True when it changed."""
+    path = os.path.join(keys_dir, name)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, encoding="utf-8") as handle:
+            current = handle.read()
+    except FileNotFoundError:
+        current = None
+    if current == content:
+        return False
+    tmp = path + ".new"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return True
+
+
+def remove_keys(keys_dir, name):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(keys_dir, name))
 
 
 def create(cfg, name):
@@ -196,8 +195,8 @@ def main(argv):
                 write_json_atomically(state_path, sorted(managed))
                 changelog(cfg, f"Creating user account for {name} ({key})")
                 counts["created"] += 1
-                write_as_user(name, content)
-            elif write_as_user(name, content):
+                write_keys(cfg["keys_dir"], name, content)
+            elif write_keys(cfg["keys_dir"], name, content):
                 changelog(cfg, f"Updating public key of {name} ({key})")
                 counts["updated"] += 1
         except (BotoCoreError, ClientError, OSError, subprocess.CalledProcessError) as err:
@@ -209,10 +208,11 @@ def main(argv):
             subprocess.run(["userdel", "--remove", "--force", name], check=True, stderr=subprocess.PIPE)
         except subprocess.CalledProcessError as err:
             # userdel exits 12 when only the mail spool was missing: the account is gone.
-            if account_exists(name):
+            if _account_exists(name):
                 log.error("cannot remove %s: %s", name, err.stderr.decode(errors="replace").strip())
                 counts["failed"] += 1
                 continue
+        remove_keys(cfg["keys_dir"], name)
         managed.discard(name)
         write_json_atomically(state_path, sorted(managed))
         changelog(cfg, f"Removing user account for {name}")

@@ -1,0 +1,260 @@
+"""The pure functions of the bastion's host-side scripts: recording names (their one
+definition), thresholds, the recorder's command lines, the sync's name checks and key
+parsing, the shipper's object keys, expiry and events."""
+
+import base64
+import json
+import os
+import struct
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles/bastion/files"))
+import bastion_names  # noqa: E402
+import bastion_record  # noqa: E402
+import ship_logs  # noqa: E402
+import sync_users  # noqa: E402
+
+SUFFIX = "A" * 16 + "z" * 8 + "0123456789"[:8]
+
+
+# Recording names
+
+
+def test_a_name_is_its_time_user_and_suffix_and_parses_back():
+    name = bastion_names.recording_name("alice", when=0, suffix=SUFFIX)
+    assert name == f"1970-01-01_00-00-00_alice_{SUFFIX}"
+    assert bastion_names.parse_name(name) == {"stamp": "1970-01-01_00-00-00", "user": "alice", "suffix": SUFFIX}
+    assert bastion_names.parse_file_name(name + ".data") == (name, "data")
+    assert bastion_names.parse_file_name(name + ".time") == (name, "time")
+
+
+def test_new_names_have_a_fresh_random_suffix():
+    names = {bastion_names.recording_name("bob") for _ in range(50)}
+    assert len(names) == 50
+    assert all(bastion_names.parse_name(n)["user"] == "bob" for n in names)
+
+
+@pytest.mark.parametrize("user", ["Alice", "bob\n", "a/b", "", "-x", "a b"])
+def test_names_are_refused_for_accounts_a_file_name_cannot_carry(user):
+    with pytest.raises(ValueError):
+        bastion_names.recording_name(user, when=0, suffix=SUFFIX)
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "users_changelog.txt",
+        f"1970-01-01_00-00-00_alice_{SUFFIX}.moved",
+        f"1970-01-01_00-00-00_alice_{SUFFIX[:-1]}.data",
+        f"1970-01-01_00-00-00_alice_{SUFFIX}\n.data",
+        f"1970-01-01_00-00-00_alice_{SUFFIX}.data\n",
+        f".1970-01-01_00-00-00_alice_{SUFFIX}.data",
+    ],
+)
+def test_other_files_are_not_recordings(filename):
+    assert bastion_names.parse_file_name(filename) is None
+
+
+def test_sync_names_match_whole_names_only():
+    assert bastion_names.SYNC_NAME.match("alice-2")
+    for name in ("alice\n", "Alice", "1a", "a_b", "", "a.b"):
+        assert not bastion_names.SYNC_NAME.match(name), name
+
+
+# Thresholds
+
+
+def test_low_space_names_what_is_short():
+    mib = 1 << 20
+    assert bastion_names.low_space(10 * mib, 500, 4 * mib, 100) is None
+    assert "3 MiB free, below the 4 MiB" in bastion_names.low_space(3 * mib, 500, 4 * mib, 100)
+    assert "99 inodes free, below the 100" in bastion_names.low_space(10 * mib, 99, 4 * mib, 100)
+
+
+def test_free_space_is_what_unprivileged_writers_have():
+    st = types.SimpleNamespace(f_bavail=10, f_bfree=20, f_frsize=4096, f_favail=7, f_ffree=9)
+    assert bastion_names.free_space("/x", lambda _path: st) == (40960, 7)
+
+
+# The recorder
+
+
+def entry(name="alice", uid=1001, gid=1001, home="/home/alice"):
+    return types.SimpleNamespace(pw_name=name, pw_uid=uid, pw_gid=gid, pw_dir=home)
+
+
+def test_the_user_is_the_one_sudo_names():
+    found = bastion_record.session_user({"SUDO_UID": "1001"}, getpwuid=lambda uid: entry(uid=uid))
+    assert found.pw_uid == 1001
+
+
+@pytest.mark.parametrize("environ", [{}, {"SUDO_UID": "x"}, {"SUDO_UID": "0"}, {"SUDO_UID": "-1"}])
+def test_without_sudos_uid_or_as_root_there_is_no_session(environ):
+    with pytest.raises(bastion_record.Refused):
+        bastion_record.session_user(environ, getpwuid=lambda uid: entry(uid=uid))
+
+
+def test_an_account_name_a_recording_cannot_carry_is_refused():
+    with pytest.raises(bastion_record.Refused, match="cannot be recorded"):
+        bastion_record.session_user({"SUDO_UID": "5"}, getpwuid=lambda uid: entry(name="Bad.Name"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("xterm-256color", "xterm-256color"), ("dumb", "dumb"), ("../../x", "dumb"), ("a b", "dumb"), ("", "dumb")],
+)
+def test_term_is_passed_on_only_when_plain(value, expected):
+    assert bastion_record.safe_value(value, bastion_record.SAFE_TERM, "dumb") == expected
+
+
+def test_the_shell_drops_to_the_user_with_a_clean_environment():
+    command = bastion_record.shell_command(entry(), "xterm", "C.UTF-8", "/etc/bastion/bashrc", True)
+    assert command.startswith("exec /usr/bin/setpriv --reuid=1001 --regid=1001 --init-groups --no-new-privs -- ")
+    assert "/usr/bin/env -i HOME=/home/alice USER=alice LOGNAME=alice SHELL=/bin/bash" in command
+    assert command.endswith("/bin/bash --noprofile --rcfile /etc/bastion/bashrc -i")
+    assert "--no-new-privs" not in bastion_record.shell_command(entry(), "xterm", "C", "/rc", False)
+
+
+def test_a_home_with_shell_characters_stays_one_word():
+    command = bastion_record.shell_command(entry(home="/home/a;rm -rf /"), "xterm", "C", "/rc", True)
+    assert "'HOME=/home/a;rm -rf /'" in command
+
+
+def test_script_logs_input_unless_turned_off():
+    paths = {"data": "/r/N.data", "time": "/r/N.time"}
+    argv = bastion_record.script_argv(paths, True, "exec x")
+    assert argv[:3] == ["/usr/bin/script", "-q", "-f"]
+    assert argv[3:5] == ["--log-io", "/r/N.data"]
+    assert argv[5:] == ["--log-timing", "/r/N.time", "-m", "advanced", "-c", "exec x"]
+    assert bastion_record.script_argv(paths, False, "exec x")[3:5] == ["--log-out", "/r/N.data"]
+
+
+def test_recordings_are_created_exclusively_and_private(tmp_path):
+    old = os.umask(0)
+    try:
+        name, paths = bastion_record.create_recording(str(tmp_path), "alice")
+    finally:
+        os.umask(old)
+    assert bastion_names.parse_name(name)["user"] == "alice"
+    for path in paths.values():
+        assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_name_taken_already_is_never_reused(tmp_path, monkeypatch):
+    taken = f"1970-01-01_00-00-00_alice_{SUFFIX}"
+    (tmp_path / f"{taken}.data").write_text("someone else's")
+    names = iter([taken, "1970-01-01_00-00-00_alice_" + "B" * 32])
+    monkeypatch.setattr(bastion_record, "recording_name", lambda user: next(names))
+    name, _paths = bastion_record.create_recording(str(tmp_path), "alice")
+    assert name.endswith("B" * 32)
+    assert (tmp_path / f"{taken}.data").read_text() == "someone else's"
+    assert not (tmp_path / f"{taken}.time").exists()
+
+
+# The user sync
+
+CFG = {"users_max_length": 32, "users_reserved": ["backup"], "admin_user": "admin", "unrecorded_users": ["ops"]}
+
+
+def refusal(relative, managed=(), accounts=(), groups=()):
+    return sync_users.refusal(
+        CFG, relative, set(managed), account_exists=lambda n: n in accounts, group_exists=lambda n: n in groups
+    )
+
+
+@pytest.mark.parametrize(
+    ("relative", "reason"),
+    [
+        ("a/b.pub", "nested"),
+        ("alice.txt", "not a .pub"),
+        ("alice\n.pub", "does not match"),
+        ("Alice.pub", "does not match"),
+        ("a" * 33 + ".pub", "longer than 32"),
+        ("admin.pub", "admin user"),
+        ("ops.pub", "unrecorded account"),
+        ("backup.pub", "reserved"),
+        ("root.pub", "reserved"),
+    ],
+)
+def test_the_sync_refuses_bad_and_reserved_names(relative, reason):
+    assert reason in refusal(relative)
+
+
+def test_existing_accounts_and_groups_are_refused_unless_the_sync_made_them():
+    assert "account of that name exists" in refusal("local.pub", accounts={"local"})
+    assert "group of that name exists" in refusal("sudo.pub", groups={"sudo"})
+    assert refusal("alice.pub", managed={"alice"}, accounts={"alice"}, groups={"alice"}) is None
+    assert refusal("alice.pub") is None
+
+
+def key_line(kind="ssh-ed25519"):
+    blob = struct.pack(">I", len(kind)) + kind.encode() + b"\0" * 32
+    return f"{kind} {base64.b64encode(blob).decode()} me@host"
+
+
+def test_only_well_formed_key_lines_are_kept_without_options():
+    body = "\n".join(
+        [
+            key_line(),
+            'command="sh" ' + key_line(),
+            "ssh-ed25519 bm90IGEga2V5 not a key",
+            "ssh-rsa " + key_line().split()[1],  # the blob names another type
+            "# comment",
+        ]
+    )
+    assert sync_users.public_keys(body.encode()) == key_line() + "\n"
+    assert sync_users.public_keys(b"nothing here\n") is None
+
+
+def test_key_files_are_written_once_root_style(tmp_path):
+    assert sync_users.write_keys(str(tmp_path), "alice", "k1\n") is True
+    assert sync_users.write_keys(str(tmp_path), "alice", "k1\n") is False
+    assert (tmp_path / "alice").stat().st_mode & 0o777 == 0o644
+    assert sync_users.write_keys(str(tmp_path), "alice", "k2\n") is True
+    assert (tmp_path / "alice").read_text() == "k2\n"
+    sync_users.remove_keys(str(tmp_path), "alice")
+    sync_users.remove_keys(str(tmp_path), "alice")
+    assert not (tmp_path / "alice").exists()
+
+
+def test_a_symlink_in_place_of_a_key_file_is_not_followed(tmp_path):
+    (tmp_path / "target").write_text("x")
+    (tmp_path / "alice").symlink_to(tmp_path / "target")
+    with pytest.raises(OSError):
+        sync_users.write_keys(str(tmp_path), "alice", "k\n")
+    assert (tmp_path / "target").read_text() == "x"
+
+
+# The shipper
+
+
+def test_object_keys_of_recordings_and_of_other_files():
+    cfg = {"logs_prefix": "logs/"}
+    name = f"1970-01-01_00-00-00_alice_{SUFFIX}.data"
+    assert ship_logs.object_key(cfg, name) == "logs/" + name
+    assert ship_logs.object_key(cfg, "users_changelog.txt", hostname="b1") == "logs/b1/users_changelog.txt"
+
+
+def test_expiry_takes_old_recordings_shipped_as_they_are_now():
+    old, new, changed, unshipped = (f"1970-01-01_00-00-0{i}_alice_{SUFFIX}.data" for i in range(4))
+    files = {old: [1, 100], new: [1, 900], changed: [2, 100], unshipped: [1, 100], "users_changelog.txt": [1, 100]}
+    state = {old: [1, 100], new: [1, 900], changed: [1, 100], "users_changelog.txt": [1, 100]}
+    assert ship_logs.expiry_candidates(files, state, cutoff_ns=500) == [old]
+
+
+def test_new_events_are_read_from_where_the_last_run_stopped(tmp_path):
+    path = tmp_path / "events.log"
+    assert ship_logs.new_events(str(path), 0) == ([], 0)
+    path.write_text(json.dumps({"message": "ending the session A"}) + "\n" + "garbled\n" + '{"message": "half')
+    messages, offset = ship_logs.new_events(str(path), 0)
+    assert messages == ["ending the session A", "garbled"]
+    assert ship_logs.new_events(str(path), offset) == ([], offset)
+    with open(path, "a") as handle:
+        handle.write('"}\n')
+    assert ship_logs.new_events(str(path), offset)[0] == ["half"]
+    path.write_text("")
+    assert ship_logs.new_events(str(path), offset) == ([], 0)
