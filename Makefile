@@ -15,8 +15,8 @@ export IRONCLAD_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ironclad
 # in order. The lanes are balanced by the step times measured in the README; the
 # longest scenario starts first.
 LANE_CHECKS ?= lint sanity unit integration golden
-LANE_SCENARIOS_A ?= egress_proxy lab
-LANE_SCENARIOS_B ?= platform bastion ssm_agent inspector_agent awslogs host_hardening sshd_policy
+LANE_SCENARIOS_A ?= egress_proxy lab host_hardening sshd_policy
+LANE_SCENARIOS_B ?= platform bastion ssm_agent inspector_agent awslogs
 SCENARIOS := $(LANE_SCENARIOS_B) $(LANE_SCENARIOS_A)
 LANES = "$(LANE_CHECKS)" "$(addprefix molecule-,$(LANE_SCENARIOS_A))" "$(addprefix molecule-,$(LANE_SCENARIOS_B))"
 S ?= platform
