@@ -37,7 +37,7 @@ def recordable_user(name):
 
 
 def new_suffix(choice=secrets.choice):
-    return "".join(choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
+    return "".join(choice(SUFFIX_ALPHABET) for _position in range(SUFFIX_LENGTH))
 
 
 def recording_name(user, when=None, suffix=None):
