@@ -14,7 +14,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pytest
 
 testinfra_hosts = ["ironclad-awslogs-debian12"]
@@ -25,17 +24,6 @@ PREFIX = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "awslogs-prefix").r
 APP_LOG = "/var/log/ironclad-test/app.log"
 # Every line this module wrote to the app log; each must arrive exactly once.
 SENT = []
-
-
-@pytest.fixture(scope="module")
-def logs():
-    return boto3.client(
-        "logs",
-        endpoint_url=os.environ.get("IRONCLAD_MOTO_URL", "http://127.0.0.1:5000"),
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def messages(logs, group, stream):

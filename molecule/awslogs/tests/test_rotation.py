@@ -18,7 +18,6 @@ import time
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "fixtures"))
@@ -51,17 +50,6 @@ for n in range(int(first), int(last) + 1):
         line("# rotation test " + run)
     time.sleep(0.004)
 """
-
-
-@pytest.fixture(scope="module")
-def logs():
-    return boto3.client(
-        "logs",
-        endpoint_url=os.environ.get("IRONCLAD_MOTO_URL", "http://127.0.0.1:5000"),
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def numbered(logs, run):

@@ -140,3 +140,12 @@ def synced():
 @pytest.fixture(scope="module", params=BASTIONS)
 def bastion(request, synced):
     return synced[request.param]
+
+
+def wait_for(predicate, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return predicate()

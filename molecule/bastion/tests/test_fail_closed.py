@@ -5,10 +5,9 @@ thresholds are 4 MiB and 100 inodes (molecule.yml).
 """
 
 import contextlib
-import time
 
 import pytest
-from conftest import LOG_DIR, SEE_ALL
+from conftest import LOG_DIR, SEE_ALL, wait_for
 
 REFUSED = "cannot record your session"
 
@@ -21,15 +20,6 @@ def small_folder(bastion, size="16m", inodes=2000):
     finally:
         bastion.run(f"{SEE_ALL} pkill -u alice")
         bastion.check(f"umount -l {LOG_DIR}")
-
-
-def wait_for(predicate, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return predicate()
 
 
 @pytest.mark.parametrize("fill", ["space", "inodes"])

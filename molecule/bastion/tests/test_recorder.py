@@ -10,10 +10,9 @@ R3: typed input is recorded whatever the terminal shows (stty -echo, TERM=dumb,
 
 import re
 import subprocess
-import time
 
 import pytest
-from conftest import LOG_DIR, SEE_ALL, audit_key
+from conftest import LOG_DIR, SEE_ALL, audit_key, wait_for
 
 # Each prints ATTACK-OK:<what> when it got at the recordings, ATTACK-FAILED:<what> otherwise.
 PYTHON_ATTACK = r"""
@@ -198,12 +197,3 @@ def test_the_users_inputrc_does_not_hide_what_was_typed(bastion, client):
         assert LONG in data
     finally:
         bastion.check("rm -f /home/alice/.inputrc")
-
-
-def wait_for(predicate, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return predicate()
