@@ -85,9 +85,10 @@ source "docker" "golden" {
   image  = var.docker_base_image
   pull   = false
   commit = true
-  # systemd as PID 1, as on an instance, with the flags that work without --privileged.
+  # systemd as PID 1, as on an instance, with the flags that work without --privileged
+  # (NET_ADMIN: the bastion loads its firewall).
   run_command = [
-    "-d", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+    "-d", "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined",
     "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--tmpfs", "/run", "--tmpfs", "/run/lock",
     "{{.Image}}", "/lib/systemd/systemd"
   ]

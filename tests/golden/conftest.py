@@ -19,8 +19,9 @@ USER_DATA = (
     "#!/bin/sh\nIRONCLAD_BASTION_S3_BUCKET=ironclad-golden-test\nIRONCLAD_BASTION_S3_ENDPOINT_URL=http://moto:5000\n"
 )
 SYSTEMD = [
-    "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
-    "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--add-host", "moto:host-gateway",
+    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined",
+    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
+    "--add-host", "moto:host-gateway",
 ]  # fmt: skip
 
 

@@ -28,6 +28,16 @@ LOG_DIR = "/var/log/bastion"
 # it; the role's exempt group (gid=) is what lets a checker see them.
 SEE_ALL = "setpriv --groups=proc"
 
+# The stand-in metadata service (molecule.yml) and what it serves in place of credentials.
+IMDS_VIA = {"ip": "10.215.0.254", "ip -6": "fd00:215::254"}
+IMDS_URLS = {
+    "ipv4": "http://169.254.169.254/latest/meta-data/iam/security-credentials/bastion-role",
+    "ipv6": "http://[fd00:ec2::254]/latest/meta-data/iam/security-credentials/bastion-role",
+}
+IMDS_SECRET = "STAND-IN-CREDENTIALS"
+# GET a URL: the body on stdout, or the error and exit status 1.
+FETCH = "python3 -c 'import sys, urllib.request as u; print(u.urlopen(sys.argv[1], timeout=5).read().decode())'"
+
 # Every ssh of the tests: no host key prompts, the key named after the remote user.
 CLIENT_SSH_CONFIG = """Host *
   StrictHostKeyChecking no
@@ -75,6 +85,15 @@ class Bastion:
         """Audit keys (file names without extension) of a user's recordings."""
         names = self.check(f"ls {LOG_DIR}").split()
         return sorted({n.rsplit(".", 1)[0] for n in names if f"_{user}_" in n and n.endswith(".data")})
+
+    def route_metadata_to_the_stand_in(self):
+        """As EC2's link-local route would: the metadata addresses through the stand-in."""
+        self.check("ip route replace 169.254.169.254/32 via %s", IMDS_VIA["ip"])
+        self.check("ip -6 route replace fd00:ec2::254/128 via %s", IMDS_VIA["ip -6"])
+
+    def address(self, family):
+        """The bastion's own address on the scenario's network (-4 or -6)."""
+        return self.check(f"ip -o {family} address show dev eth0 scope global").split()[3].split("/")[0]
 
     @contextlib.contextmanager
     def s3_unreachable(self):

@@ -45,3 +45,16 @@ def test_check_mode_runs_clean_on_a_fresh_host():
     assert "failed=0" in result.stdout
     after = client.check_output("md5sum /etc/ssh/sshd_config /etc/pam.d/sshd; dpkg -l | md5sum; ls /etc /usr/bin")
     assert after == before
+
+
+def test_a_host_that_refuses_nftables_fails_clearly_before_writing_rules():
+    """The client runs without NET_ADMIN, like a container started without it: the run
+    fails naming the cause, and no rules file or unit is left behind. (After the check
+    mode test: this one installs nftables on the client.)"""
+    client = testinfra.get_host(f"docker://{CLIENT}")
+    result = apply_role(CLIENT, "--tags", "bastion_firewall")
+    assert result.returncode != 0
+    output = " ".join((result.stdout + result.stderr).split())
+    assert "cannot load nftables rules" in output and "NET_ADMIN" in output, output[-3000:]
+    assert not client.file("/etc/bastion/firewall.nft").exists
+    assert not client.file("/etc/systemd/system/bastion-firewall.service").exists
