@@ -107,6 +107,7 @@ def test_allowlists_and_bump_rules():
     assert acls["allowed_http_sites"] == ["dstdomain", "-n", ".example.com", "api.example.org"]
     assert acls["allowed_https_sites"] == ["ssl::server_name", "--client-requested", ".amazonaws.com"]
     assert lines_starting(conf, "ssl_bump") == [
+        "ssl_bump terminate step1 denied_addresses",
         "ssl_bump peek step1 all",
         "ssl_bump splice step2 allowed_https_sites sni_matches_destination",
         "ssl_bump terminate step2 all",
@@ -123,12 +124,22 @@ def test_allowlists_and_bump_rules():
 def test_peeking_at_the_server_hello_splices_at_step_3(version, sni_check):
     conf = render("squid.conf.j2", __egress_proxy_squid_version=version, egress_proxy_peek_server_hello=True)
     assert lines_starting(conf, "ssl_bump") == [
+        "ssl_bump terminate step1 denied_addresses",
         "ssl_bump peek step1 all",
         f"ssl_bump peek step2 allowed_https_sites{sni_check}",
         "ssl_bump splice step3 allowed_https_sites",
         "ssl_bump terminate step2 all",
         "ssl_bump terminate all",
     ]
+
+
+def test_denied_addresses_are_terminated_before_tls_is_read_or_denied():
+    # A TLS connection denied by http_access is bumped to show an error page (behind a
+    # certificate Squid mints): the metadata address must never get that far.
+    bump = lines_starting(render("squid.conf.j2"), "ssl_bump")
+    assert bump[:2] == ["ssl_bump terminate step1 denied_addresses", "ssl_bump peek step1 all"]
+    none = render("squid.conf.j2", egress_proxy_denied_addresses=[])
+    assert "denied_addresses" not in none
 
 
 def test_empty_allowlists_allow_nothing():
