@@ -4,6 +4,7 @@ The real template is rendered by Ansible's own templar with the role's defaults 
 vars, so these tests break when the template or the defaults do. A second group runs
 the role in check mode with bad variables and expects a clear refusal."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,15 +86,17 @@ def test_squid_3_5_gets_cert_and_ssl_crtd():
     assert helper.split()[1] == "/usr/lib/squid/ssl_crtd"
     assert "sni_matches_destination" not in conf
     # 3.5 has no --client-requested option: it would be a fatal config error there.
-    (acl,) = [line for line in lines_starting(conf, "acl") if "ssl::server_name" in line]
-    assert "--client-requested" not in acl
+    for acl in [line for line in lines_starting(conf, "acl") if "ssl::server_name" in line]:
+        assert "--client-requested" not in acl
 
 
 @pytest.mark.parametrize(("version", "pinned"), [("3.5.13", False), ("4.17", False), ("5.7", True), ("6.13", True)])
 def test_server_name_is_pinned_to_the_sni_where_squid_supports_it(version, pinned):
     conf = render("squid.conf.j2", __egress_proxy_squid_version=version)
-    (acl,) = [line for line in lines_starting(conf, "acl") if "ssl::server_name" in line]
-    assert ("--client-requested" in acl.split()) is pinned
+    acls = [line for line in lines_starting(conf, "acl") if "ssl::server_name" in line]
+    assert len(acls) == 3  # the allowlist and the two host-name checks
+    for acl in acls:
+        assert ("--client-requested" in acl.split()) is pinned
 
 
 def test_allowlists_and_bump_rules():
@@ -109,7 +112,7 @@ def test_allowlists_and_bump_rules():
     assert lines_starting(conf, "ssl_bump") == [
         "ssl_bump terminate step1 denied_addresses",
         "ssl_bump peek step1 all",
-        "ssl_bump splice step2 allowed_https_sites sni_matches_destination",
+        "ssl_bump splice step2 allowed_https_sites sni_host_name sni_host_name_length sni_matches_destination",
         "ssl_bump terminate step2 all",
         "ssl_bump terminate all",
     ]
@@ -120,7 +123,13 @@ def test_allowlists_and_bump_rules():
     assert "host_verify_strict on" in directives(conf)
 
 
-@pytest.mark.parametrize(("version", "sni_check"), [("3.5.13", ""), ("6.13", " sni_matches_destination")])
+@pytest.mark.parametrize(
+    ("version", "sni_check"),
+    [
+        ("3.5.13", " sni_host_name sni_host_name_length"),
+        ("6.13", " sni_host_name sni_host_name_length sni_matches_destination"),
+    ],
+)
 def test_peeking_at_the_server_hello_splices_at_step_3(version, sni_check):
     conf = render("squid.conf.j2", __egress_proxy_squid_version=version, egress_proxy_peek_server_hello=True)
     assert lines_starting(conf, "ssl_bump") == [
@@ -131,6 +140,54 @@ def test_peeking_at_the_server_hello_splices_at_step_3(version, sni_check):
         "ssl_bump terminate step2 all",
         "ssl_bump terminate all",
     ]
+
+
+def test_the_sni_helper_gets_an_escaped_name_and_only_after_the_host_name_checks():
+    conf = render("squid.conf.j2")
+    (helper,) = lines_starting(conf, "external_acl_type")
+    # %#: URL-escaped, so no SNI can put a space or a newline into the helper's line.
+    assert helper.split()[6:] == [
+        "%#ssl::>sni",
+        "%>la",
+        "/usr/bin/python3",
+        "-I",
+        "-S",
+        "/usr/local/libexec/egress-proxy/sni-destination-check",
+    ]
+    acls = {line.split()[1]: line.split()[2:] for line in lines_starting(conf, "acl")}
+    assert acls["sni_host_name_length"] == ["ssl::server_name_regex", "--client-requested", "^.{1,253}$"]
+    (splice,) = [line for line in lines_starting(conf, "ssl_bump") if "splice" in line]
+    words = splice.split()
+    assert words.index("sni_host_name") < words.index("sni_host_name_length") < words.index("sni_matches_destination")
+
+
+@pytest.mark.parametrize(
+    ("name", "host_name"),
+    [
+        ("www.allowed.test", True),
+        ("a", True),
+        ("a" * 63 + ".test", True),
+        ("a" * 64 + ".test", False),
+        ("x-1.y.test", True),
+        ("-x.test", False),
+        ("x-.test", False),
+        ("x..test", False),
+        ("x.test.", False),
+        ("WWW.allowed.test", False),
+        ("www.blocked.test 10.0.0.1 x.allowed.test", False),
+        ("x.allowed.test\nx.allowed.test", False),
+        ("x%20y.test", False),
+        ("x_y.test", False),
+    ],
+)
+def test_the_host_name_regex_squid_applies_to_the_sni(name, host_name):
+    # POSIX extended syntax as Squid compiles it; without REG_NEWLINE ^ and $ anchor the
+    # whole name, so Python's fullmatch is the same test for these patterns.
+    conf = render("squid.conf.j2")
+    acls = {line.split()[1]: line.split()[2:] for line in lines_starting(conf, "acl")}
+    pattern = acls["sni_host_name"][-1]
+    assert pattern.startswith("^") and pattern.endswith("$")
+    assert bool(re.fullmatch(pattern[1:-1], name)) is host_name
 
 
 def test_denied_addresses_are_terminated_before_tls_is_read_or_denied():
