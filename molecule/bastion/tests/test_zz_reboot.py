@@ -1,4 +1,4 @@
-"""Runs last: the bastions restart and come back with their firewall, nothing re-applied."""
+"""Runs last: the bastions restart and come back with their firewall and hidepid, nothing re-applied."""
 
 import subprocess
 
@@ -49,3 +49,13 @@ def test_only_root_reaches_the_metadata_service_after_a_restart(rebooted, family
         assert IMDS_SECRET in bastion.check(f"{FETCH} {IMDS_URLS[family]}")
         as_user = bastion.run(f"setpriv --reuid=nobody --regid=nogroup --clear-groups {FETCH} {IMDS_URLS[family]}")
         assert as_user.rc != 0 and IMDS_SECRET not in as_user.stdout, bastion.name
+
+
+def test_hidepid_is_back_after_a_restart(rebooted):
+    """Docker mounts a fresh /proc; the role's /etc/fstab line is applied at boot
+    (systemd-remount-fs), as on an instance of the golden image."""
+    for bastion in rebooted.values():
+        options = bastion.check("findmnt --noheadings --output OPTIONS --mountpoint /proc").strip().split(",")
+        assert "hidepid=invisible" in options, (bastion.name, options)
+        seen = bastion.check("setpriv --reuid=nobody --regid=nogroup --clear-groups ps -eo user=").split()
+        assert set(seen) == {"nobody"}, (bastion.name, seen)
