@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A test origin: HTTP on 80, HTTPS on 443 (its own self-signed certificate) and UDP
 listeners on 443 and 4433, on IPv4 and IPv6. Every request and datagram is logged, so a
-test can tell whether anything reached the origin even when no answer came back."""
+test can tell whether anything reached the origin even when no answer came back.
+/stream/... is a long download (a line every half second), for flows that outlive a change."""
 
 import http.server
 import socket
@@ -9,6 +10,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 
 NAME, CERT, LOG = sys.argv[1], sys.argv[2], sys.argv[3]
 lock = threading.Lock()
@@ -22,11 +24,25 @@ def log(line):
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - the stdlib's name
         log(f"{self.server.scheme} {self.client_address[0]} {self.headers.get('Host')} {self.path}")
+        if self.path.startswith("/stream/"):
+            return self.stream()
         body = f"origin={NAME} path={self.path}\n".encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def stream(self):
+        """A long download: one line every half second until the client leaves (or 10 min)."""
+        self.send_response(200)
+        self.end_headers()
+        try:
+            for i in range(1200):
+                self.wfile.write(f"origin={NAME} path={self.path} line={i}\n".encode())
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:
+            pass
 
     def log_message(self, *args):
         pass
