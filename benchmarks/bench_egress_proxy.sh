@@ -3,8 +3,9 @@
 # run: HTTPS latency on new connections (p50/p99 of 1,000 per round), new TLS
 # connections per second (wrk, Connection: close, 10 s) and a 100 MB HTTPS download,
 # NAT and proxy alternating for BENCH_ROUNDS rounds (default 3), for the role's
-# defaults, egress_proxy_peek_server_hello and workers 2. Prints medians and the
-# ratios; asserts nothing. Containers and networks are named bench-egress-* and removed.
+# defaults, egress_proxy_peek_server_hello and workers 2; then, with the defaults, what
+# another client gets while one client holds 5,000 idle connections. Prints medians and
+# the ratios; asserts nothing. Containers and networks are named bench-egress-* and removed.
 # BENCH_METHOD=source builds Squid from the tarball instead of Debian 13's package.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -117,6 +118,23 @@ say "measuring: the role's defaults (splice at step 2)"
 proxy_mode
 x client "curl -sS --cacert /etc/origin.crt $URL/small >/dev/null" || die "the proxy does not pass allowed HTTPS"
 compare proxy
+say "measuring: another client while one client holds 5,000 idle connections"
+# The flood comes from the client's own address, the other client is a second address
+# on it (the per-client cap counts source addresses); 200 new HTTPS connections each time.
+docker cp molecule/egress_proxy/files/idle_flood.py "$P-client:/usr/local/bin/idle_flood.py"
+x client 'ip addr replace 10.214.1.11/24 dev eth0'
+other_client() { # label
+  x client "for i in \$(seq 200); do echo \"url = $URL/small\"; echo 'output = /dev/null'; done > /tmp/other.urls
+    curl -sS -m 5 --interface 10.214.1.11 --cacert /etc/origin.crt --no-sessionid -H 'Connection: close' \
+      -w '%{http_code} %{time_total}\n' -K /tmp/other.urls" > "$OUT/other-$1" || true
+}
+other_client quiet
+x client 'rm -f /tmp/flood.out /tmp/flood.stop
+  nohup python3 /usr/local/bin/idle_flood.py www.allowed.test 80,443 10.214.1.10 5000 /tmp/flood.out /tmp/flood.stop >/dev/null 2>&1 &
+  for i in $(seq 120); do grep -q settled /tmp/flood.out 2>/dev/null && break; sleep 1; done; cat /tmp/flood.out' > "$OUT/flood"
+other_client flood
+x client 'touch /tmp/flood.stop; sleep 1; ip addr del 10.214.1.11/24 dev eth0'
+
 say "measuring: egress_proxy_peek_server_hello (peek at step 2, splice at step 3)"
 BENCH_PEEK=true configure
 compare peek-step3
@@ -126,7 +144,7 @@ x proxy 'systemctl restart squid'
 compare workers-2
 
 python3 - "$OUT" <<'PY'
-import statistics, sys
+import json, statistics, sys
 out = sys.argv[1]
 
 def values(name):
@@ -148,4 +166,13 @@ print(f"\n{'vs NAT, same block':<18}{'+p50 ms':>9}{'+p99 ms':>9}{'rate x':>11}{'
 for variant, p50, p99, rate, tput in ratios:
     print(f"{variant:<18}{p50:>+9.2f}{p99:>+9.2f}{rate:>11.2f}{tput:>9.2f}")
 print("\ntargets: throughput >= 0.9x NAT (SPEC: 1.0x), +p50 <= 1 ms, new TLS connections >= 0.5x NAT")
+flood = {line["phase"]: line for line in map(json.loads, open(f"{out}/flood").read().splitlines())}
+print(f"\none client holds 5,000 idle connections (role defaults): {flood['connected']['established']} connected,"
+      f" {flood['settled']['open']} kept open by the proxy, {flood['settled']['closed_by_peer']} closed at once")
+print(f"{'other client':<18}{'ok':>9}{'p50 ms':>9}{'p99 ms':>9}")
+for label in ("quiet", "flood"):
+    rows = [line.split() for line in open(f"{out}/other-{label}").read().splitlines() if line.strip()]
+    times = sorted(float(t) * 1000 for code, t in rows if code == "200") or [float("nan")]
+    ok = sum(1 for code, _ in rows if code == "200")
+    print(f"{label:<18}{ok:>5}/{len(rows):<3}{times[len(times) // 2]:>9.2f}{times[max(0, int(len(times) * 0.99) - 1)]:>9.2f}")
 PY
