@@ -28,8 +28,16 @@ def apply_role(*args, **extra_vars):
         ({"host_hardening_password_min_days": 30, "host_hardening_password_max_days": 7}, "0 <= min <= max"),
         ({"host_hardening_sysctls_extra": {"kernel.x": "1\nkernel.y = 0"}}, "sysctl"),
         ({"host_hardening_disabled_protocols": ["sctp /bin/true"]}, "module names"),
+        (
+            {
+                "host_hardening_apt_security_uri": "http://mirror.test/debian-security bookworm main\ndeb http://evil.test"
+            },
+            "host_hardening_apt_security_uri",
+        ),
+        ({"host_hardening_session_timeout": 0}, "host_hardening_session_timeout"),
+        ({"host_hardening_password_min_length": 4}, "host_hardening_password_min_length"),
     ],
-    ids=["umask", "aging", "sysctl-injection", "module-name"],
+    ids=["umask", "aging", "sysctl-injection", "module-name", "apt-source-injection", "no-timeout", "short-passwords"],
 )
 def test_bad_input_fails_naming_the_problem_and_changes_nothing(host, extra, named):
     before = host.run(SNAPSHOT).stdout
