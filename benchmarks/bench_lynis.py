@@ -2,8 +2,9 @@
 egress proxy, private app host) against the plain base images (Debian 12 and 13
 containers started with the same systemd flags, never converged), in one run.
 
-Prints, per host: the hardening index, the warnings (test ids) and the number of
-suggestions, and each lab host's index against the plain image of its Debian release.
+Prints, per host: the hardening index, the warnings (test ids), the number of
+suggestions and the points each test id did not give, and each lab host's index
+against the plain image of its Debian release.
 Uses a running lab (`make lab`); without one it brings the lab up and removes it after.
 Plain containers are named bench-lynis-* and removed. Asserts nothing.
 """
@@ -12,6 +13,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from tests.harness import lynis as harness
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = {  # host kind: container (molecule/lab/molecule.yml)
@@ -24,7 +27,6 @@ SYSTEMD = [
     "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
     "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
 ]  # fmt: skip
-REPORT = "/tmp/ironclad-lynis-report.dat"
 
 
 def docker(*args, check=True, timeout=900):
@@ -50,28 +52,17 @@ def start_plain():
 
 
 def lynis(container):
-    """Install Debian's lynis if missing, run the quick audit, read its report file."""
+    """Install Debian's lynis if missing, run the quick audit, read its report and log."""
     sh(
         container,
         "command -v lynis >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive"
         " apt-get install -y -qq --no-install-recommends lynis >/dev/null; }",
     )
     version = sh(container, "lynis --version").stdout.strip()
-    sh(container, f"rm -f {REPORT}; lynis audit system --quick --no-colors --report-file {REPORT} >/dev/null 2>&1")
-    report = sh(container, f"cat {REPORT}").stdout.splitlines()
-    values = dict(
-        line.split("=", 1) for line in report if "=" in line and not line.startswith(("warning[]", "suggestion[]"))
-    )
-    warnings = [line.split("=", 1)[1].split("|")[0] for line in report if line.startswith("warning[]=")]
-    suggestions = [line for line in report if line.startswith("suggestion[]=")]
+    sh(container, f"rm -f {harness.REPORT} {harness.LOG}; {harness.COMMAND} >/dev/null 2>&1")
+    run = harness.parse(sh(container, f"cat {harness.REPORT}").stdout, sh(container, f"cat {harness.LOG}").stdout)
     release = sh(container, ". /etc/os-release; echo $VERSION_ID").stdout.strip()
-    return {
-        "release": release,
-        "index": int(values.get("hardening_index", "0")),
-        "warnings": warnings,
-        "suggestions": len(suggestions),
-        "version": version,
-    }
+    return {"release": release, "run": run, "version": version}
 
 
 def main():
@@ -94,10 +85,14 @@ def main():
     print("| host | Debian | hardening index | vs plain | warnings | suggestions |")
     print("|---|---|---:|---:|---|---:|")
     for host, r in results.items():
-        plain = results[f"plain Debian {r['release']}"]["index"] if f"plain Debian {r['release']}" in results else None
-        delta = f"{r['index'] - plain:+d}" if plain is not None and not host.startswith("plain") else ""
-        warnings = f"{len(r['warnings'])} ({', '.join(r['warnings'])})" if r["warnings"] else "0"
-        print(f"| {host} | {r['release']} | {r['index']} | {delta} | {warnings} | {r['suggestions']} |")
+        run, plain = r["run"], results.get(f"plain Debian {r['release']}")
+        delta = f"{run.index - plain['run'].index:+d}" if plain and not host.startswith("plain") else ""
+        warnings = f"{len(run.warnings)} ({', '.join(run.warnings)})" if run.warnings else "0"
+        print(f"| {host} | {r['release']} | {run.index} | {delta} | {warnings} | {len(run.suggestions)} |")
+    print("\nPoints not given, by test id (see the host_hardening README for why):\n")
+    for host, r in results.items():
+        lost = ", ".join(f"{t} -{n}" for t, n in r["run"].lost().items())
+        print(f"- {host}: {lost or 'none'}")
     return 0
 
 
