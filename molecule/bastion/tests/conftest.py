@@ -6,6 +6,7 @@ its container.
 """
 
 import contextlib
+import json
 import re
 import shlex
 import sys
@@ -19,11 +20,17 @@ import testinfra
 # The recording names' one definition, as the recorder and the shipper read it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "roles/bastion/files"))
 from bastion_names import RECORDING  # noqa: E402, F401 - the tests import it from here
+from bastion_s3 import stitch  # noqa: E402
 
 BASTIONS = ["ironclad-bastion-debian12", "ironclad-bastion-debian13"]
 CLIENT = "ironclad-bastion-client"
 MOTO = "http://127.0.0.1:5000"
 LOG_DIR = "/var/log/bastion"
+# The role's settings per bastion (molecule.yml): Debian 13 ships with a KMS key.
+SSE = {
+    "ironclad-bastion-debian12": ("AES256", None),
+    "ironclad-bastion-debian13": ("aws:kms", "arn:aws:kms:us-east-1:123456789012:key/ironclad-bastion-test"),
+}
 # Docker's root lacks CAP_SYS_PTRACE, so hidepid hides other users' processes even from
 # it; the role's exempt group (gid=) is what lets a checker see them.
 SEE_ALL = "setpriv --groups=proc"
@@ -81,6 +88,22 @@ class Bastion:
     def ship_logs(self):
         return self.job("bastion-ship-logs.service")
 
+    def ship_folder(self, folder, **settings):
+        """The installed shipper on FOLDER alone, with its own state beside it (FOLDER.state).
+
+        The bastion's own folder, state and timer are left alone; SETTINGS override the
+        role's configuration (retention_hours, bucket).
+        """
+        cfg = json.loads(self.check("cat /etc/bastion/s3.json"))
+        cfg.update(settings, log_dir=folder, state_dir=folder + ".state")
+        self.check("install -d -m 700 %s %s", folder, folder + ".state")
+        self.check("printf '%%s' %s > %s", json.dumps(cfg), folder + ".json")
+        result = self.run(
+            "set -a; . /etc/bastion/aws.env; set +a; python3 -s /usr/local/lib/bastion/ship_logs.py %s 2>&1",
+            folder + ".json",
+        )
+        return result.rc == 0, result.stdout
+
     def recordings(self, user):
         """Audit keys (file names without extension) of a user's recordings."""
         names = self.check(f"ls {LOG_DIR}").split()
@@ -128,6 +151,13 @@ class Client:
         return self.host.run(f"{{ sleep {pause}; {typed}; }} | {env} timeout 120 ssh -tt {user}@{bastion.name}")
 
 
+def shipped_parts(s3, bucket, key):
+    """The bytes S3 holds of a growing file at KEY as parts (the shipper's part keys)."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key + ".parts/")
+    parts, _end = stitch(key, [obj["Key"] for page in pages for obj in page.get("Contents", [])])
+    return b"".join(s3.get_object(Bucket=bucket, Key=part)["Body"].read() for part in parts)
+
+
 def audit_key(output):
     match = re.search(r"AUDIT KEY: (\S+)", output)
     assert match, f"no AUDIT KEY in the session's output:\n{output}"
@@ -159,6 +189,15 @@ def synced():
 @pytest.fixture(scope="module", params=BASTIONS)
 def bastion(request, synced):
     return synced[request.param]
+
+
+# Numbers the tests measure (no timed assertions beyond the spec's): printed at the end.
+MEASURED = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in MEASURED:
+        terminalreporter.write_line(f"measured: {line}")
 
 
 def wait_for(predicate, seconds=30):

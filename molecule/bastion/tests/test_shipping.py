@@ -1,15 +1,12 @@
-"""Recordings reach S3 encrypted, only once, and are never deleted before S3 holds them."""
+"""Recordings reach S3 encrypted, only once, and are never deleted before S3 holds them.
+
+The attacks on what S3 holds are in test_tamper.py, the latency in test_latency.py."""
 
 import uuid
 
 import pytest
-from conftest import LOG_DIR, SEE_ALL, audit_key
+from conftest import LOG_DIR, SEE_ALL, SSE, audit_key, shipped_parts
 
-# The role's settings per bastion (molecule.yml): Debian 13 ships with a KMS key.
-SSE = {
-    "ironclad-bastion-debian12": ("AES256", None),
-    "ironclad-bastion-debian13": ("aws:kms", "arn:aws:kms:us-east-1:123456789012:key/ironclad-bastion-test"),
-}
 OLD = "2020-01-01_00-00-00_alice_{}"  # plus a fresh 32-character suffix per test run
 
 
@@ -53,7 +50,7 @@ def test_recordings_arrive_encrypted_and_whole(s3, bastion, shipped):
 
 
 def test_the_users_changelog_is_shipped_per_host(s3, bastion, shipped):
-    body = s3.get_object(Bucket=bastion.bucket, Key=f"logs/{bastion.name}/users_changelog.txt")["Body"].read()
+    body = shipped_parts(s3, bastion.bucket, f"logs/{bastion.name}/users_changelog.txt")
     assert b"Creating user account for alice" in body
 
 

@@ -143,6 +143,24 @@ def record_event(state_dir, user, key, message):
         syslog.syslog(syslog.LOG_ERR, f"cannot write the events file: {err}")
 
 
+def ship_now(unit):
+    """Ask systemd to ship the closed recording now, without waiting (the timer is the fallback)."""
+    if not unit:
+        return
+    try:
+        subprocess.run(  # noqa: S603
+            ["/usr/bin/systemctl", "start", "--no-block", unit],
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        syslog.syslog(syslog.LOG_ERR, f"cannot start {unit}: {err}")
+
+
 class Recorder:
     def __init__(self, cfg, entry, name, paths):
         self.cfg = cfg
@@ -256,6 +274,8 @@ def main(argv, environ):
     command = shell_command(entry, term, lang, cfg.get("rcfile", "/etc/bastion/bashrc"), cfg.get("no_new_privs", True))
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SHELL": "/bin/sh", "TERM": term, "LANG": lang}
     status = recorder.run(script_argv(paths, cfg["log_input"], command), env, umask)
+    # Before anything is written to a terminal that may be gone.
+    ship_now(cfg.get("ship_unit"))
     if recorder.ended:
         sys.stderr.write(f"\r\nThis session was ended: {recorder.ended}.\r\n")
         return 1

@@ -4,9 +4,13 @@
 Runs on the distribution's Python 3 (3.7 on Amazon Linux 2) with its python3-boto3.
 """
 
+import base64
+import hashlib
 import json
 import logging
 import os
+import re
+import secrets
 import sys
 import time
 
@@ -79,6 +83,17 @@ def sse_arguments(cfg):
     return {"ServerSideEncryption": cfg["sse"]}
 
 
+def _if_none_match(params, **_kwargs):
+    params["headers"]["If-None-Match"] = "*"
+
+
+def never_overwrite(s3):
+    """Every PutObject of this client carries If-None-Match: * (S3 then refuses a taken key).
+
+    Set as a header: the botocore of older distributions has no IfNoneMatch parameter."""
+    s3.meta.events.register("before-call.s3.PutObject", _if_none_match)
+
+
 def write_json_atomically(path, data):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
@@ -94,3 +109,68 @@ def read_json(path, default):
             return json.load(handle)
     except FileNotFoundError:
         return default
+
+
+def file_chunks(path, size=1 << 20):
+    with open(path, "rb") as handle:
+        yield from iter(lambda: handle.read(size), b"")
+
+
+def sha256_of(chunks):
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.digest()
+
+
+def b64(digest):
+    """A digest as S3 writes it in x-amz-checksum-* headers."""
+    return base64.b64encode(digest).decode("ascii")
+
+
+# A part of a growing file: the bytes START to END (exclusive) of the file at KEY, shipped
+# in GENERATION (UTC time and a random suffix, new whenever the shipper starts the file
+# from byte 0: a new host of the same name, a rotated log, a lost state). Fixed width,
+# so the parts of a generation list in the order of their bytes.
+PART = "{key}.parts/{generation}/{start:012d}-{end:012d}"
+GENERATION = re.compile(r"\A\d{8}T\d{6}Z-[0-9a-f]{8}\Z")
+
+
+def new_generation(when=None):
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if when is None else when))
+    return f"{stamp}-{secrets.token_hex(4)}"
+
+
+def part_key(key, generation, start, end):
+    return PART.format(key=key, generation=generation, start=start, end=end)
+
+
+def part_span(key, part):
+    """(generation, start, end) when PART is a part of KEY's file (part_key), else None."""
+    prefix = key + ".parts/"
+    if not part.startswith(prefix):
+        return None
+    generation, slash, span = part[len(prefix) :].partition("/")
+    start, dash, end = span.partition("-")
+    if not (slash and dash and GENERATION.match(generation)):
+        return None
+    if not (len(start) == len(end) == 12 and start.isdigit() and end.isdigit()) or int(end) < int(start):
+        return None
+    return generation, int(start), int(end)
+
+
+def stitch(key, parts):
+    """The part keys of KEY's latest generation that make its file from byte 0 with no gap.
+
+    Returns (keys, bytes covered)."""
+    spans = [(part_span(key, p), p) for p in parts]
+    spans = [(span, p) for span, p in spans if span]
+    if not spans:
+        return [], 0
+    latest = max(span[0] for span, _p in spans)
+    ends = {span[1]: (span[2], p) for span, p in sorted(spans) if span[0] == latest and span[2] > span[1]}
+    chosen, reach = [], 0
+    while reach in ends:
+        reach, part = ends[reach]
+        chosen.append(part)
+    return chosen, reach
