@@ -77,8 +77,13 @@ def safe_value(value, pattern, fallback):
     return value if value and pattern.match(value) else fallback
 
 
+# The recording's files stay open here until script has exited: the shipper takes a
+# recording no process holds open for closed and ships it whole, once.
+HELD = []
+
+
 def create_recording(log_dir, user, attempts=5):
-    """NAME and the paths of NAME.data and NAME.time, both created here with O_EXCL."""
+    """NAME and the paths of NAME.data and NAME.time, both created here with O_EXCL (held open: HELD)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     for _attempt in range(attempts):
         name = recording_name(user)
@@ -86,7 +91,7 @@ def create_recording(log_dir, user, attempts=5):
         created = []
         try:
             for path in paths.values():
-                os.close(os.open(path, flags, 0o600))
+                HELD.append(os.open(path, flags, 0o600))
                 created.append(path)
         except FileExistsError:
             for path in created:
@@ -275,6 +280,8 @@ def main(argv, environ):
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SHELL": "/bin/sh", "TERM": term, "LANG": lang}
     status = recorder.run(script_argv(paths, cfg["log_input"], command), env, umask)
     # Before anything is written to a terminal that may be gone.
+    for fd in HELD:
+        os.close(fd)
     ship_now(cfg.get("ship_unit"))
     if recorder.ended:
         sys.stderr.write(f"\r\nThis session was ended: {recorder.ended}.\r\n")
