@@ -53,7 +53,8 @@ class StubbedAWS:
 def stubbed_aws(monkeypatch, capsys):
     """(aws, run): queue answers with aws(service, access_key).add_response(...), then run(main, args).
 
-    Called by each test module's fixture (pytest's monkeypatch and capsys fixtures passed in).
+    The unit tests' `stubbed` fixture (conftest.py) calls it; a test elsewhere passes in
+    pytest's monkeypatch and capsys fixtures itself.
     """
     aws = StubbedAWS()
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda module, *a, **kw: aws.client(module, *a, **kw))

@@ -10,17 +10,7 @@ the CLI profiles run against moto in tests/integration/test_assume_role.py.
 
 import datetime
 
-import pytest
-from stubbed_module import stubbed_aws
-
-# isort: split
 from ansible_collections.ironclad.aws.plugins.modules import assume_role as module
-
-
-@pytest.fixture
-def stubbed(monkeypatch, capsys):
-    return stubbed_aws(monkeypatch, capsys)
-
 
 B = "arn:aws:iam::222222222222:role/deploy"
 C = "arn:aws:iam::333333333333:role/audit"

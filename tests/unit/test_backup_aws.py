@@ -8,19 +8,11 @@ RequestLimitExceeded is retried (AWSRetry's sleeps are skipped by the fixture).
 
 import datetime
 
-import pytest
 from ansible_collections.ironclad.aws.plugins.modules import ami_backup, ebs_backup
+from backup_requests import OLD, OWNED_SNAPSHOTS, selection
 from botocore.stub import ANY
-from stubbed_module import stubbed_aws
-
-
-@pytest.fixture
-def stubbed(monkeypatch, capsys):
-    return stubbed_aws(monkeypatch, capsys)
-
 
 THROTTLED = {"service_error_code": "RequestLimitExceeded", "service_message": "Request limit exceeded."}
-OLD = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 INSTANCE = {
     "InstanceId": "i-0a",
     "RootDeviceName": "/dev/xvda",
@@ -33,20 +25,8 @@ INSTANCE = {
 }
 OURS = [{"Key": "ironclad:backup-policy", "Value": "daily"}, {"Key": "ironclad:backup-kind", "Value": "ebs"}]
 RESERVATIONS = {"Reservations": [{"Instances": [INSTANCE]}]}
-SELECTION = {
-    "Filters": [
-        {"Name": "tag:BackupYN", "Values": ["Y"]},
-        {"Name": "instance-state-name", "Values": ["running"]},
-    ]
-}
-OWNED_SNAPSHOTS = {
-    "OwnerIds": ["self"],
-    "MaxResults": 1000,
-    "Filters": [
-        {"Name": "tag:ironclad:backup-policy", "Values": ["daily"]},
-        {"Name": "tag:ironclad:backup-kind", "Values": ["ebs"]},
-    ],
-}
+SELECTION = selection(["running"])
+AMI_SELECTION = selection(["running", "stopped"])
 
 
 def test_throttled_calls_are_retried_and_exclusions_reach_create_snapshots(stubbed):
@@ -131,11 +111,7 @@ def test_a_failed_snapshot_set_stops_pruning(stubbed):
 def test_ami_backup_tags_the_images_snapshots_with_the_images_tags(stubbed):
     aws, run = stubbed
     ec2 = aws("ec2")
-    ec2.add_response(
-        "describe_instances",
-        RESERVATIONS,
-        {"Filters": [SELECTION["Filters"][0], {"Name": "instance-state-name", "Values": ["running", "stopped"]}]},
-    )
+    ec2.add_response("describe_instances", RESERVATIONS, AMI_SELECTION)
     ec2.add_response("describe_images", {"Images": []}, {"Owners": ["self"]})
     ec2.add_client_error("create_image", **THROTTLED)
     ec2.add_response(
@@ -192,9 +168,6 @@ COPY_IMAGE = {
         }  # fmt: skip
         for resource_type in ("image", "snapshot")
     ],
-}
-AMI_SELECTION = {
-    "Filters": [SELECTION["Filters"][0], {"Name": "instance-state-name", "Values": ["running", "stopped"]}]
 }
 COPY_RULE = [{"region": "eu-west-1", "retention_days": 30, "encrypted": True, "kms_key_id": "alias/dr"}]
 

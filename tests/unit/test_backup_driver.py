@@ -6,18 +6,14 @@ Stubber, which rejects any call not queued: a check-mode run or a failed creatio
 sent a mutating call would fail there.
 """
 
-import datetime
-
 import botocore.exceptions
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.ironclad.aws.plugins.module_utils import backup_aws, backup_driver
 from ansible_collections.ironclad.aws.plugins.module_utils.backup_plan import Backup, RetentionPlan
 from ansible_collections.ironclad.aws.plugins.modules import ami_backup, ebs_backup
+from backup_requests import OLD, OWNED_SNAPSHOTS, selection
 from botocore.stub import ANY
-from stubbed_module import stubbed_aws
-
-OLD = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 
 
 def instance(instance_id, name="web"):
@@ -29,31 +25,12 @@ def instance(instance_id, name="web"):
     }
 
 
-def selection(states):
-    return {"Filters": [{"Name": "tag:BackupYN", "Values": ["Y"]}, {"Name": "instance-state-name", "Values": states}]}
-
-
 def tags(policy, kind, instance_id):
     return [
         {"Key": "ironclad:backup-policy", "Value": policy},
         {"Key": "ironclad:backup-kind", "Value": kind},
         {"Key": "ironclad:backup-instance-id", "Value": instance_id},
     ]
-
-
-OWNED_SNAPSHOTS = {
-    "OwnerIds": ["self"],
-    "MaxResults": 1000,
-    "Filters": [
-        {"Name": "tag:ironclad:backup-policy", "Values": ["daily"]},
-        {"Name": "tag:ironclad:backup-kind", "Values": ["ebs"]},
-    ],
-}
-
-
-@pytest.fixture
-def stubbed(monkeypatch, capsys):
-    return stubbed_aws(monkeypatch, capsys)
 
 
 class Recording(backup_driver.BackupKind):

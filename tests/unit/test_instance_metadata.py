@@ -5,9 +5,6 @@ make no mutating call (Stubber fails on any call not queued). The rest runs agai
 tests/integration/test_instance_metadata_options.py."""
 
 import pytest
-from stubbed_module import stubbed_aws
-
-# isort: split
 from ansible_collections.ironclad.aws.plugins.module_utils import instance_metadata as imds
 from ansible_collections.ironclad.aws.plugins.modules import instance_metadata_options as module
 
@@ -22,11 +19,6 @@ PARAMS = {
     "http_protocol_ipv6": None,
     "instance_metadata_tags": None,
 }
-
-
-@pytest.fixture
-def stubbed(monkeypatch, capsys):
-    return stubbed_aws(monkeypatch, capsys)
 
 
 def test_unset_options_keep_the_instance_value_and_only_differences_count():

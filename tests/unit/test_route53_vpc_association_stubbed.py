@@ -13,16 +13,7 @@ What moto can answer is run end to end in tests/integration/test_route53_vpc_ass
 import datetime
 
 import pytest
-from stubbed_module import stubbed_aws
-
-# isort: split
 from ansible_collections.ironclad.aws.plugins.modules import route53_vpc_association as module
-
-
-@pytest.fixture
-def stubbed(monkeypatch, capsys):
-    return stubbed_aws(monkeypatch, capsys)
-
 
 ZONE = "Z0123456789ABCDEFGHIJ"
 ZONE_ACCOUNT, VPC_ACCOUNT = "111111111111", "222222222222"

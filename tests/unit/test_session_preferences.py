@@ -6,18 +6,10 @@ tests/integration/test_ssm_session_preferences.py)."""
 import json
 
 import pytest
-from stubbed_module import stubbed_aws
-
-# isort: split
 from ansible_collections.ironclad.aws.plugins.module_utils import session_preferences as prefs
 from ansible_collections.ironclad.aws.plugins.modules import ssm_session_preferences as module
 
 DOC = "SSM-SessionManagerRunShell"
-
-
-@pytest.fixture
-def stubbed(monkeypatch, capsys):
-    return stubbed_aws(monkeypatch, capsys)
 
 
 @pytest.mark.parametrize(

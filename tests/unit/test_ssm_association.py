@@ -11,9 +11,6 @@ create_association action has not been implemented").
 import datetime
 
 import pytest
-from stubbed_module import stubbed_aws
-
-# isort: split
 from ansible_collections.ironclad.aws.plugins.module_utils import ssm_association as assoc
 from ansible_collections.ironclad.aws.plugins.modules import ssm_association as module
 
@@ -66,11 +63,6 @@ def description(**overrides):
     }
     answer.update(overrides)
     return answer
-
-
-@pytest.fixture
-def stubbed(monkeypatch, capsys):
-    return stubbed_aws(monkeypatch, capsys)
 
 
 def listed(ssm, *associations, next_token=None, token=None):
