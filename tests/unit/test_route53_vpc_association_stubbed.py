@@ -87,17 +87,34 @@ def deauthorize(aws):
     aws("route53").add_response("delete_vpc_association_authorization", {}, {"HostedZoneId": ZONE, "VPC": VPC})
 
 
-def test_two_account_flow_then_nothing_on_the_second_run(stubbed):
-    aws, run = stubbed
-    # Run 1: authorization by the zone account, association by the VPC account, cleanup.
+def reads_before_associating(aws, listed):
+    """What a run reads for a VPC not yet in the zone: who each side is, the zone, the VPC's owner."""
     identities(aws)
     hosted_zone(aws, [ZONE_VPC])
     vpc_lookup(aws)
-    authorizations(aws, [UNRELATED])
-    authorize(aws)
-    associate(aws)
+    authorizations(aws, listed)
+
+
+def reads_when_associated(aws, listed):
+    """What a run reads for a VPC already in the zone (the VPC's owner is not asked)."""
+    identities(aws)
+    hosted_zone(aws, [ZONE_VPC, VPC])
+    authorizations(aws, listed)
+
+
+def cleanup_and_report(aws):
+    """A run's last calls once it has changed the zone: the authorization deleted, the zone read again."""
     deauthorize(aws)
     hosted_zone(aws, [ZONE_VPC, VPC])
+
+
+def test_two_account_flow_then_nothing_on_the_second_run(stubbed):
+    aws, run = stubbed
+    # Run 1: authorization by the zone account, association by the VPC account, cleanup.
+    reads_before_associating(aws, [UNRELATED])
+    authorize(aws)
+    associate(aws)
+    cleanup_and_report(aws)
     first = run(module.main, ARGS)
     aws.assert_all_called()
     assert first["changed"] is True
@@ -112,9 +129,7 @@ def test_two_account_flow_then_nothing_on_the_second_run(stubbed):
     assert "s3cr3t-vpc" not in str(first)
 
     # Run 2: already associated, no authorization left: reads only.
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
-    authorizations(aws, [UNRELATED])
+    reads_when_associated(aws, [UNRELATED])
     second = run(module.main, ARGS)
     aws.assert_all_called()
     assert second["changed"] is False and second["actions"] == []
@@ -122,10 +137,7 @@ def test_two_account_flow_then_nothing_on_the_second_run(stubbed):
 
 def test_check_mode_reports_the_plan_without_a_mutating_call(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC])
-    vpc_lookup(aws)
-    authorizations(aws, [UNRELATED])
+    reads_before_associating(aws, [UNRELATED])
     result = run(module.main, ARGS, check_mode=True)
     aws.assert_all_called()  # and Stubber would have refused any call not queued above
     assert result["changed"] is True
@@ -135,21 +147,15 @@ def test_check_mode_reports_the_plan_without_a_mutating_call(stubbed):
 
 def test_existing_authorization_is_reused_and_a_leftover_one_removed(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC])
-    vpc_lookup(aws)
-    authorizations(aws, [VPC])
+    reads_before_associating(aws, [VPC])
     associate(aws)
     hosted_zone(aws, [ZONE_VPC, VPC])
     kept = run(module.main, dict(ARGS, cleanup_authorization=False))
     aws.assert_all_called()
     assert [a["action"] for a in kept["actions"]] == ["associate"]
 
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
-    authorizations(aws, [VPC])
-    deauthorize(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
+    reads_when_associated(aws, [VPC])
+    cleanup_and_report(aws)
     cleaned = run(module.main, ARGS)
     aws.assert_all_called()
     assert cleaned["changed"] is True and [a["action"] for a in cleaned["actions"]] == ["delete_authorization"]
@@ -157,9 +163,7 @@ def test_existing_authorization_is_reused_and_a_leftover_one_removed(stubbed):
 
 def test_absent_disassociates_as_the_vpc_account_and_removes_the_stale_authorization(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
-    authorizations(aws, [VPC])
+    reads_when_associated(aws, [VPC])
     aws("route53", VPC_KEY).add_response(
         "disassociate_vpc_from_hosted_zone", {"ChangeInfo": CHANGE}, {"HostedZoneId": ZONE, "VPC": VPC}
     )
@@ -186,10 +190,7 @@ def test_absent_refuses_the_last_vpc_before_any_change(stubbed):
 
 def test_conflicting_domain_fails_clearly_and_removes_the_authorization_it_made(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC])
-    vpc_lookup(aws)
-    authorizations(aws, [UNRELATED])
+    reads_before_associating(aws, [UNRELATED])
     authorize(aws)
     aws("route53", VPC_KEY).add_client_error(
         "associate_vpc_with_hosted_zone",
@@ -207,10 +208,7 @@ def test_conflicting_domain_fails_clearly_and_removes_the_authorization_it_made(
 
 def test_not_authorized_names_the_vpc_account(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC])
-    vpc_lookup(aws)
-    authorizations(aws, [VPC])  # present when listed, gone by the time of the association
+    reads_before_associating(aws, [VPC])  # present when listed, gone by the time of the association
     aws("route53", VPC_KEY).add_client_error(
         "associate_vpc_with_hosted_zone",
         service_error_code="NotAuthorizedException",
@@ -224,18 +222,14 @@ def test_not_authorized_names_the_vpc_account(stubbed):
 
 def test_prior_request_not_complete_is_retried(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC])
-    vpc_lookup(aws)
-    authorizations(aws, [UNRELATED])
+    reads_before_associating(aws, [UNRELATED])
     authorize(aws)
     for _ in range(2):
         aws("route53", VPC_KEY).add_client_error(
             "associate_vpc_with_hosted_zone", service_error_code="PriorRequestNotComplete", http_status_code=400
         )
     associate(aws)
-    deauthorize(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
+    cleanup_and_report(aws)
     result = run(module.main, ARGS)
     aws.assert_all_called()
     assert result["changed"] is True and "failed" not in result
@@ -243,9 +237,7 @@ def test_prior_request_not_complete_is_retried(stubbed):
 
 def test_prior_request_not_complete_that_never_clears_is_explained(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
-    authorizations(aws, [UNRELATED])
+    reads_when_associated(aws, [UNRELATED])
     for _ in range(8):  # AWSRetry(retries=8) makes 8 attempts in all
         aws("route53", VPC_KEY).add_client_error(
             "disassociate_vpc_from_hosted_zone", service_error_code="PriorRequestNotComplete", http_status_code=400
@@ -257,10 +249,7 @@ def test_prior_request_not_complete_that_never_clears_is_explained(stubbed):
 
 def test_authorization_already_gone_at_cleanup_is_not_an_error(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC])
-    vpc_lookup(aws)
-    authorizations(aws, [UNRELATED])
+    reads_before_associating(aws, [UNRELATED])
     authorize(aws)
     associate(aws)
     aws("route53").add_client_error(
@@ -287,10 +276,7 @@ def test_vpc_owned_by_another_account_is_refused_before_any_change(stubbed):
 
 def test_wait_polls_the_change_until_insync(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC])
-    vpc_lookup(aws)
-    authorizations(aws, [UNRELATED])
+    reads_before_associating(aws, [UNRELATED])
     authorize(aws)
     associate(aws)
     vpc_r53 = aws("route53", VPC_KEY)
@@ -298,8 +284,7 @@ def test_wait_polls_the_change_until_insync(stubbed):
     insync = dict(CHANGE, Status="INSYNC")
     vpc_r53.add_response("get_change", {"ChangeInfo": insync}, {"Id": "/change/C1"})
     vpc_r53.add_response("get_change", {"ChangeInfo": insync}, {"Id": "/change/C1"})
-    deauthorize(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
+    cleanup_and_report(aws)
     result = run(module.main, dict(ARGS, wait=True, wait_timeout=60))
     aws.assert_all_called()
     assert result["change_info"]["status"] == "INSYNC"
@@ -336,9 +321,7 @@ def test_empty_or_garbled_ids_are_named_before_any_call(stubbed, args, message):
 
 def test_spaces_around_ids_are_stripped(stubbed):
     aws, run = stubbed
-    identities(aws)
-    hosted_zone(aws, [ZONE_VPC, VPC])
-    authorizations(aws, [UNRELATED])
+    reads_when_associated(aws, [UNRELATED])
     result = run(module.main, dict(ARGS, hosted_zone_id=f"  /hostedzone/{ZONE} ", vpc_id=f" {VPC_ID}\t"))
     aws.assert_all_called()
     assert result.get("failed") is not True, result
