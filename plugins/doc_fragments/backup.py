@@ -69,6 +69,32 @@ options:
       - Seconds to wait when O(wait=true).
     type: int
     default: 900
+  # Each module describes copy_to itself (what it copies, the tags a copy carries, the calls
+  # it costs); the shape is one spec (module_utils/backup_aws.copy_to_spec), documented here.
+  copy_to:
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      region:
+        description: The region to copy to (not the module's own).
+        type: str
+        required: true
+      retention_days:
+        description: Prune copies strictly older than this many days (the copy's own creation time).
+        type: int
+      retention_count:
+        description:
+          - Keep at most this many copies in that region (per source volume for snapshots, per instance for images).
+        type: int
+      encrypted:
+        description:
+          - Encrypt the copies (an image copy's snapshots); an encrypted source gives an encrypted copy anyway.
+        type: bool
+        default: false
+      kms_key_id:
+        description: KMS key of the copies in that region; needs O(copy_to[].encrypted=true).
+        type: str
 notes:
   - Check mode returns the whole plan (what would be created and deleted, and why) and makes no
     mutating call.

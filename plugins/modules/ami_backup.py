@@ -38,7 +38,7 @@ options:
       - First part of the image name. V(Lambda) gives the names the hand-made Lambda used.
     type: str
     default: backup
-  copy_to:
+  copy_to:  # type, default and suboptions: the ironclad.aws.backup fragment
     description:
       - Cross-region copies, as AWS Data Lifecycle Manager makes them. Each run copies this policy's
         available images that have no copy in the region yet (with O(wait=true) the new ones at once,
@@ -50,27 +50,6 @@ options:
         touches its copies, and images of the policy without the source tag are not copies.
       - Costs one paginated C(DescribeImages) per region, one C(CopyImage) per copy, and per expired copy
         one C(DeregisterImage) and one C(DeleteSnapshot) per snapshot.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      region:
-        description: The region to copy to (not the module's own).
-        type: str
-        required: true
-      retention_days:
-        description: Deregister copies strictly older than this many days (the copy's own creation time).
-        type: int
-      retention_count:
-        description: Keep at most this many copies per instance in that region.
-        type: int
-      encrypted:
-        description: Encrypt the copies' snapshots (an encrypted source gives an encrypted copy anyway).
-        type: bool
-        default: false
-      kms_key_id:
-        description: KMS key of the copies in that region; needs O(copy_to[].encrypted=true).
-        type: str
 extends_documentation_fragment:
   - ironclad.aws.backup
   - amazon.aws.common.modules

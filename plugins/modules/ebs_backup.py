@@ -47,7 +47,7 @@ options:
       - Copy each volume's tags to its snapshot (C(CopyTagsFromSource=volume)), done by EC2 at no extra call.
     type: bool
     default: false
-  copy_to:
+  copy_to:  # type, default and suboptions: the ironclad.aws.backup fragment
     description:
       - Cross-region copies, as AWS Data Lifecycle Manager makes them. Each run copies this policy's
         completed snapshots that have no copy in the region yet (with O(wait=true) the new ones at once,
@@ -58,27 +58,6 @@ options:
         pruning a source never deletes its copies.
       - Costs one paginated C(DescribeSnapshots) per region, one C(CopySnapshot) per copy (tagged at
         creation) and one C(DeleteSnapshot) per expired copy.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      region:
-        description: The region to copy to (not the module's own).
-        type: str
-        required: true
-      retention_days:
-        description: Delete copies strictly older than this many days (the copy's own creation time).
-        type: int
-      retention_count:
-        description: Keep at most this many copies per source volume in that region.
-        type: int
-      encrypted:
-        description: Encrypt the copies (an encrypted source gives an encrypted copy anyway).
-        type: bool
-        default: false
-      kms_key_id:
-        description: KMS key of the copies in that region; needs O(copy_to[].encrypted=true).
-        type: str
 extends_documentation_fragment:
   - ironclad.aws.backup
   - amazon.aws.common.modules
