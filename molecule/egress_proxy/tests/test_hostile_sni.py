@@ -29,14 +29,23 @@ def cache_log(proxy):
     return proxy.run("cat /var/log/squid/cache.log").stdout
 
 
-def legitimate_successes(host, source, name="www.allowed.test"):
-    """How many of LEGITIMATE_TRIES allowed HTTPS and HTTP requests from source pass."""
-    passed = 0
+def legitimate_failures(host, proxy, source, name="www.allowed.test"):
+    """The allowed HTTPS and HTTP requests from source that did not pass, of
+    LEGITIMATE_TRIES each, with curl's error and the proxy's log lines for source
+    (a failure once seen in CI could not be reproduced: the next one must say why)."""
+    failed = []
     for i in range(LEGITIMATE_TRIES):
         https = curl(host, "--interface", source, "--cacert", "/etc/origin-allowed.crt", f"https://{name}/ok-{i}")
         http = curl(host, "--interface", source, f"http://www.allowed.test/ok-{i}")
-        passed += ("origin=allowed" in https.stdout) + ("origin=allowed" in http.stdout)
-    return passed
+        failed += [
+            f"{kind} {i}: {result.stdout.strip()[-60:]!r} {result.stderr.strip()!r}"
+            for kind, result in (("https", https), ("http", http))
+            if "origin=allowed" not in result.stdout
+        ]
+    if failed:
+        failed.append(proxy.run(f"grep -F ' {source} ' /var/log/squid/access.log | tail -n 6").stdout)
+        failed.append(proxy.run("tail -n 15 /var/log/squid/cache.log").stdout)
+    return failed
 
 
 def test_sni_with_an_injected_destination_does_not_open_a_tunnel(host, proxy, blocked_origin, token):
@@ -90,11 +99,12 @@ def test_newline_flood_does_not_desync_the_helper(host, proxy, other_client):
     flood = "\n".join(["www.allowed.test"] * 150).encode()
     assert hello(host, "raw", ALLOWED_IP, flood)["outcome"] == "closed"
     # A name no earlier test used, so Squid's cache of helper answers cannot answer it.
-    assert legitimate_successes(host, other_client, "after-flood.allowed.test") == 2 * LEGITIMATE_TRIES
+    failures = legitimate_failures(host, proxy, other_client, "after-flood.allowed.test")
+    assert not failures, "\n".join(failures)
     assert cache_log(proxy).count("unexpected read") == unexpected
 
 
-def test_names_in_capitals_leave_other_clients_alone(host, other_client, allowed_origin, token):
+def test_names_in_capitals_leave_other_clients_alone(host, proxy, other_client, allowed_origin, token):
     # Host names compare without regard to case: HTTP with a Host in capitals passes.
     http = curl(host, "-H", "Host: WWW.ALLOWED.TEST", f"http://www.allowed.test/{token}")
     assert "origin=allowed" in http.stdout, http.stdout + http.stderr
@@ -104,5 +114,6 @@ def test_names_in_capitals_leave_other_clients_alone(host, other_client, allowed
     # looks it up (TLS libraries send lower case: curl, browsers, Python).
     assert hello(host, "raw", ALLOWED_IP, b"WWW.ALLOWED.TEST")["outcome"] == "closed"
     assert hello(host, "session", ALLOWED_IP, b"Www.Allowed.Test", f"/{token}-sni")["outcome"] == "refused"
-    assert legitimate_successes(host, other_client) == 2 * LEGITIMATE_TRIES
+    failures = legitimate_failures(host, proxy, other_client)
+    assert not failures, "\n".join(failures)
     assert reached(allowed_origin, token)
