@@ -32,17 +32,19 @@ run() { # name network ip [extra docker args]
     --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
     -v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
     --stop-signal SIGRTMIN+3 --label owner=ironclad-bench \
-    --add-host www.allowed.test:10.214.2.10 "$@" "$IMAGE" /lib/systemd/systemd >/dev/null
+    --add-host www.allowed.test:10.218.2.10 "$@" "$IMAGE" /lib/systemd/systemd >/dev/null
 }
 x() { local c=$1; shift; docker exec "$P-$c" bash -c "$*"; }
 
 say "containers"
-docker network create --subnet 10.214.1.0/24 --label owner=ironclad-bench "$P-clients" >/dev/null
-docker network create --subnet 10.214.2.0/24 --label owner=ironclad-bench "$P-origins" >/dev/null
-run "$P-origin" "$P-origins" 10.214.2.10
-run "$P-proxy" "$P-origins" 10.214.2.2 --sysctl net.ipv4.ip_forward=1
-docker network connect --ip 10.214.1.2 "$P-clients" "$P-proxy"
-run "$P-client" "$P-clients" 10.214.1.10
+# Subnets of their own: the lab (10.214.0.0/24, 10.214.1.0/24) and every scenario have theirs:
+# Docker refuses a second network on a subnet in use.
+docker network create --subnet 10.218.1.0/24 --label owner=ironclad-bench "$P-clients" >/dev/null
+docker network create --subnet 10.218.2.0/24 --label owner=ironclad-bench "$P-origins" >/dev/null
+run "$P-origin" "$P-origins" 10.218.2.10
+run "$P-proxy" "$P-origins" 10.218.2.2 --sysctl net.ipv4.ip_forward=1
+docker network connect --ip 10.218.1.2 "$P-clients" "$P-proxy"
+run "$P-client" "$P-clients" 10.218.1.10
 for c in origin proxy client; do
   for _ in $(seq 60); do
     x "$c" 'systemctl is-system-running --wait' >/dev/null 2>&1 && break
@@ -66,7 +68,7 @@ NGINX
 docker cp "$P-origin:/etc/nginx/origin.crt" "$OUT/origin.crt"
 docker cp "$OUT/origin.crt" "$P-client:/etc/origin.crt"
 x client 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y wrk >/dev/null
-  ip route replace default via 10.214.1.2'
+  ip route replace default via 10.218.1.2'
 
 say "proxy (the egress_proxy role)"
 mirror=$(debian_mirror)
@@ -83,11 +85,11 @@ configure
 
 nat_mode() {
   x proxy 'systemctl stop egress-proxy-firewall
-    iptables -t nat -C POSTROUTING -s 10.214.1.0/24 -j MASQUERADE 2>/dev/null ||
-      iptables -t nat -A POSTROUTING -s 10.214.1.0/24 -j MASQUERADE'
+    iptables -t nat -C POSTROUTING -s 10.218.1.0/24 -j MASQUERADE 2>/dev/null ||
+      iptables -t nat -A POSTROUTING -s 10.218.1.0/24 -j MASQUERADE'
 }
 proxy_mode() {
-  x proxy 'iptables -t nat -D POSTROUTING -s 10.214.1.0/24 -j MASQUERADE 2>/dev/null || true
+  x proxy 'iptables -t nat -D POSTROUTING -s 10.218.1.0/24 -j MASQUERADE 2>/dev/null || true
     systemctl start egress-proxy-firewall'
 }
 
@@ -122,18 +124,18 @@ say "measuring: another client while one client holds 5,000 idle connections"
 # The flood comes from the client's own address, the other client is a second address
 # on it (the per-client cap counts source addresses); 200 new HTTPS connections each time.
 docker cp molecule/egress_proxy/files/idle_flood.py "$P-client:/usr/local/bin/idle_flood.py"
-x client 'ip addr replace 10.214.1.11/24 dev eth0'
+x client 'ip addr replace 10.218.1.11/24 dev eth0'
 other_client() { # label
   x client "for i in \$(seq 200); do echo \"url = $URL/small\"; echo 'output = /dev/null'; done > /tmp/other.urls
-    curl -sS -m 5 --interface 10.214.1.11 --cacert /etc/origin.crt --no-sessionid -H 'Connection: close' \
+    curl -sS -m 5 --interface 10.218.1.11 --cacert /etc/origin.crt --no-sessionid -H 'Connection: close' \
       -w '%{http_code} %{time_total}\n' -K /tmp/other.urls" > "$OUT/other-$1" || true
 }
 other_client quiet
 x client 'rm -f /tmp/flood.out /tmp/flood.stop
-  nohup python3 /usr/local/bin/idle_flood.py www.allowed.test 80,443 10.214.1.10 5000 /tmp/flood.out /tmp/flood.stop >/dev/null 2>&1 &
+  nohup python3 /usr/local/bin/idle_flood.py www.allowed.test 80,443 10.218.1.10 5000 /tmp/flood.out /tmp/flood.stop >/dev/null 2>&1 &
   for i in $(seq 120); do grep -q settled /tmp/flood.out 2>/dev/null && break; sleep 1; done; cat /tmp/flood.out' > "$OUT/flood"
 other_client flood
-x client 'touch /tmp/flood.stop; sleep 1; ip addr del 10.214.1.11/24 dev eth0'
+x client 'touch /tmp/flood.stop; sleep 1; ip addr del 10.218.1.11/24 dev eth0'
 
 say "measuring: egress_proxy_peek_server_hello (peek at step 2, splice at step 3)"
 BENCH_PEEK=true configure
