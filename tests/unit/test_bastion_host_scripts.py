@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles/bastion/files"))
 import bastion_names  # noqa: E402
 import bastion_record  # noqa: E402
+import bastion_replay  # noqa: E402
 import bastion_s3  # noqa: E402
 import ship_logs  # noqa: E402
 import sync_users  # noqa: E402
@@ -318,3 +319,33 @@ def test_new_events_are_read_from_where_the_last_run_stopped(tmp_path):
     assert ship_logs.new_events(str(path), offset)[0] == ["half"]
     path.write_text("")
     assert ship_logs.new_events(str(path), offset) == ([], 0)
+
+
+# The replay command
+
+
+def test_replay_takes_an_audit_key_and_passes_other_options_to_scriptreplay():
+    key = f"2026-12-03_16-27-46_alice_{SUFFIX}"
+    assert bastion_replay.parse_args([key]) == (key, False, False, [])
+    assert bastion_replay.parse_args([key, "--from-s3", "-m", "0.01", "--print"]) == (key, True, True, ["-m", "0.01"])
+    for bad in ([], ["--help"], ["../../etc/shadow"], [key + ".data"], [key[:-1]]):
+        with pytest.raises(bastion_replay.Failed):
+            bastion_replay.parse_args(bad)
+
+
+def test_replay_runs_the_standard_scriptreplay_line():
+    paths = {"data": "/d/K.data", "time": "/d/K.time"}
+    assert bastion_replay.replay_command(paths, ["--stream", "in"]) == [
+        "scriptreplay", "--log-timing", "/d/K.time", "--log-io", "/d/K.data", "--stream", "in",
+    ]  # fmt: skip
+
+
+def test_replay_uses_local_files_only_when_both_exist(tmp_path):
+    key = f"2026-12-03_16-27-46_alice_{SUFFIX}"
+    (tmp_path / f"{key}.data").write_text("d")
+    assert bastion_replay.local_paths(str(tmp_path), key) is None
+    (tmp_path / f"{key}.time").write_text("t")
+    assert bastion_replay.local_paths(str(tmp_path), key) == {
+        "data": str(tmp_path / f"{key}.data"),
+        "time": str(tmp_path / f"{key}.time"),
+    }
