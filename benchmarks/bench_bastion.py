@@ -83,12 +83,29 @@ def converge(workdir):
         hosts=[NAME],
         connection="community.docker.docker",
         extra_vars=extra,
-        env={"ANSIBLE_PIPELINING": "True"},
+        env={"ANSIBLE_PIPELINING": "True", "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks"},
     )
     seconds = time.monotonic() - started
     if result.rc != 0:
         sys.exit(f"converge failed:\n{result.tail()}")
-    return seconds, result.changed(NAME)
+    return seconds, result.changed(NAME), changed_tasks(result.stdout), slowest_tasks(result.stdout)
+
+
+def changed_tasks(stdout):
+    """Names of the tasks that reported a change (a re-converge should have none)."""
+    names, task = [], None
+    for line in stdout.splitlines():
+        if line.startswith("TASK ["):
+            task = line[len("TASK [") : line.rfind("]")]
+        elif line.startswith("changed: [") and task and task not in names:
+            names.append(task)
+    return names
+
+
+def slowest_tasks(stdout, count=8):
+    """profile_tasks' summary lines (slowest first): 'role : task ---- 1.23s'."""
+    lines = [line for line in stdout.splitlines() if line.rstrip().endswith("s") and " -----" in line]
+    return lines[:count]
 
 
 def session_seconds(user):
@@ -177,8 +194,8 @@ def main():
         with tempfile.TemporaryDirectory(prefix="bench-bastion-") as tmp:
             workdir = Path(tmp)
             (workdir / "site.yml").write_text(PLAYBOOK)
-            first, first_changed = converge(workdir)
-            again, again_changed = converge(workdir)
+            first, first_changed, _tasks, first_slowest = converge(workdir)
+            again, again_changed, again_tasks, again_slowest = converge(workdir)
         sessions = bench_sessions()
         ship_first, ship_again, hand_made = bench_shipping()
     finally:
@@ -190,12 +207,16 @@ def main():
     print(f"| first converge | {first:.1f} | {first_changed} |")
     print(f"| idempotent re-converge | {again:.1f} | {again_changed} |")
     print(f"\nre-converge / first: {again / first:.2f}")
+    print(f"tasks changed on the re-converge: {', '.join(again_tasks) or 'none'}")
+    for label, lines in (("first converge", first_slowest), ("re-converge", again_slowest)):
+        print(f"\nslowest tasks of the {label}:\n" + "\n".join("    " + line for line in lines))
 
     print(f"\n## {OUTPUT_MB} MB of output through an interactive session (median of {REPEATS})\n")
     print("| session | seconds | MB/s |\n|---|---:|---:|")
     for label, user in (("unrecorded (baseline)", "plain"), ("recorded with script", "rec")):
         print(f"| {label} | {sessions[user]:.2f} | {OUTPUT_MB / sessions[user]:.1f} |")
     print(f"\nrecorded / unrecorded time: {sessions['rec'] / sessions['plain']:.2f}")
+    print(f"recorded / unrecorded throughput: {sessions['plain'] / sessions['rec']:.2f}")
 
     print(f"\n## Shipping {RECORDINGS} new recordings to S3 (the baseline also re-sends the sessions' few files)\n")
     print("| run | uploads | requests | seconds |\n|---|---:|---:|---:|")
