@@ -56,7 +56,8 @@ def start_container():
     sh("docker", "network", "create", NETWORK)
     sh(
         "docker", "run", "-d", "--name", NAME, "--hostname", NAME, "--network", NETWORK,
-        "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+        # NET_ADMIN: the bastion loads its nftables firewall, as on a real host.
+        "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined",
         "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
         "--add-host", "moto:host-gateway", "--stop-signal", "SIGRTMIN+3",
         "ironclad/debian:12", "/lib/systemd/systemd",
