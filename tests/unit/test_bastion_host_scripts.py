@@ -3,6 +3,7 @@ definition), thresholds, the recorder's command lines, the sync's name checks an
 parsing, the shipper's object keys, expiry and events."""
 
 import base64
+import io
 import json
 import os
 import struct
@@ -349,3 +350,35 @@ def test_replay_uses_local_files_only_when_both_exist(tmp_path):
         "data": str(tmp_path / f"{key}.data"),
         "time": str(tmp_path / f"{key}.time"),
     }
+
+
+def test_replay_takes_only_an_object_with_the_sha256_of_its_bytes():
+    digest = bastion_s3.sha256_of([b"as shipped"])
+    assert bastion_replay.unchanged_since_shipping(bastion_s3.b64(digest), digest) is None
+    other = bastion_s3.sha256_of([b"as forged!"])
+    assert "do not match" in bastion_replay.unchanged_since_shipping(bastion_s3.b64(digest), other)
+    # A multipart upload's composite checksum, a plain upload's CRC32 (no SHA-256), none.
+    for checksum in (bastion_s3.b64(digest) + "-1", None, ""):
+        assert "no SHA-256" in bastion_replay.unchanged_since_shipping(checksum, digest)
+
+
+class FakeS3:
+    def __init__(self, objects):
+        self.objects = objects
+
+    def get_object(self, Bucket, Key, ChecksumMode=None):  # noqa: N803 - boto3's names
+        body, checksum = self.objects[Key]
+        response = {"Body": io.BytesIO(body)}
+        if checksum:
+            response["ChecksumSHA256"] = checksum
+        return response
+
+
+def test_replay_refuses_a_download_that_is_not_as_shipped(tmp_path):
+    shipped = bastion_s3.b64(bastion_s3.sha256_of([b"REAL"]))
+    s3 = FakeS3({"ok": (b"REAL", shipped), "forged": (b"FAKE", shipped), "plain": (b"FAKE", None)})
+    with open(tmp_path / "out", "wb") as handle:
+        bastion_replay.copy_checked(s3, "b", "ok", handle)
+        for key in ("forged", "plain"):
+            with pytest.raises(bastion_replay.Failed, match=f"s3://b/{key} is not as the shipper sent it"):
+                bastion_replay.copy_checked(s3, "b", key, handle)

@@ -158,6 +158,26 @@ def shipped_parts(s3, bucket, key):
     return b"".join(s3.get_object(Bucket=bucket, Key=part)["Body"].read() for part in parts)
 
 
+def sse(bastion):
+    algorithm, kms_key = SSE[bastion.name]
+    return {"ServerSideEncryption": algorithm, **({"SSEKMSKeyId": kms_key} if kms_key else {})}
+
+
+def replace_in_s3(s3, bastion, key, data):
+    """What a holder of the shipper's credentials would do: a multipart upload, so the
+    ETag is no MD5 of the body and only a checksum of the content tells them apart."""
+    upload = s3.create_multipart_upload(Bucket=bastion.bucket, Key=f"logs/{key}", **sse(bastion))
+    part = s3.upload_part(
+        Bucket=bastion.bucket, Key=f"logs/{key}", UploadId=upload["UploadId"], PartNumber=1, Body=data
+    )
+    s3.complete_multipart_upload(
+        Bucket=bastion.bucket,
+        Key=f"logs/{key}",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+
+
 def audit_key(output):
     match = re.search(r"AUDIT KEY: (\S+)", output)
     assert match, f"no AUDIT KEY in the session's output:\n{output}"

@@ -9,7 +9,7 @@ import hashlib
 import uuid
 
 import pytest
-from conftest import SSE
+from conftest import replace_in_s3, sse
 
 FOLDER = "/var/tmp/tamper-{}"
 
@@ -30,28 +30,8 @@ def recording(bastion, folder, body):
     return key
 
 
-def sse(bastion):
-    algorithm, kms_key = SSE[bastion.name]
-    return {"ServerSideEncryption": algorithm, **({"SSEKMSKeyId": kms_key} if kms_key else {})}
-
-
 def body(s3, bastion, key):
     return s3.get_object(Bucket=bastion.bucket, Key=f"logs/{key}")["Body"].read()
-
-
-def replace_in_s3(s3, bastion, key, data):
-    """What a holder of the shipper's credentials would do: a multipart upload, so the
-    ETag is no MD5 of the body and only a checksum of the content tells them apart."""
-    upload = s3.create_multipart_upload(Bucket=bastion.bucket, Key=f"logs/{key}", **sse(bastion))
-    part = s3.upload_part(
-        Bucket=bastion.bucket, Key=f"logs/{key}", UploadId=upload["UploadId"], PartNumber=1, Body=data
-    )
-    s3.complete_multipart_upload(
-        Bucket=bastion.bucket,
-        Key=f"logs/{key}",
-        UploadId=upload["UploadId"],
-        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
-    )
 
 
 def test_an_object_already_at_a_recordings_key_is_never_overwritten(s3, bastion, folder):

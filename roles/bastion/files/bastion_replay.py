@@ -10,6 +10,8 @@ files are then kept). Root only: the recordings and the S3 settings are root's.
 Runs on the distribution's Python 3 (3.7 on Amazon Linux 2).
 """
 
+import base64
+import hashlib
 import json
 import os
 import shlex
@@ -47,6 +49,29 @@ def local_paths(log_dir, key):
     return paths if all(os.path.isfile(p) for p in paths.values()) else None
 
 
+def unchanged_since_shipping(checksum, digest):
+    """Why an object is not as the shipper sent it (None: it is): every PUT of the shipper
+    carries the SHA-256 of its bytes, which S3 keeps (CHECKSUM, base64) with the object."""
+    if not checksum or "-" in checksum:
+        # A multipart or a plain upload (CRC32 or none): someone else's.
+        return "it carries no SHA-256 of its bytes, as every upload of the shipper does"
+    if checksum != base64.b64encode(digest).decode("ascii"):
+        return "its bytes do not match its SHA-256"
+    return None
+
+
+def copy_checked(s3, bucket, obj, handle):
+    """Append the object at OBJ to HANDLE; Failed unless it is as the shipper sent it."""
+    response = s3.get_object(Bucket=bucket, Key=obj, ChecksumMode="ENABLED")
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: response["Body"].read(1 << 20), b""):
+        digest.update(chunk)
+        handle.write(chunk)
+    reason = unchanged_since_shipping(response.get("ChecksumSHA256"), digest.digest())
+    if reason:
+        raise Failed(f"s3://{bucket}/{obj} is not as the shipper sent it: {reason}; not replayed")
+
+
 def download(s3_config, key, folder):
     """NAME.data and NAME.time from S3 into FOLDER: whole objects, else their parts."""
     # Only here: a bastion that does not ship has no boto3 configuration.
@@ -62,21 +87,20 @@ def download(s3_config, key, folder):
             name = f"{key}.{ext}"
             obj = object_key(cfg, name)
             paths[ext] = os.path.join(folder, name)
-            try:
-                # Checksum mode: botocore checks the body against the SHA-256 the shipper sent.
-                bodies = [s3.get_object(Bucket=cfg["bucket"], Key=obj, ChecksumMode="ENABLED")["Body"]]
-            except ClientError as err:
-                if err.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
-                    raise
+            with open(paths[ext], "wb") as handle:
+                try:
+                    copy_checked(s3, cfg["bucket"], obj, handle)
+                    continue
+                except ClientError as err:
+                    if err.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                        raise
                 pages = s3.get_paginator("list_objects_v2").paginate(Bucket=cfg["bucket"], Prefix=obj + ".parts/")
                 parts, end = stitch(obj, [o["Key"] for page in pages for o in page.get("Contents", [])])
                 if not parts:
-                    raise Failed(f"s3://{cfg['bucket']}/{obj} does not exist, nor any part of it") from None
+                    raise Failed(f"s3://{cfg['bucket']}/{obj} does not exist, nor any part of it")
                 sys.stderr.write(f"bastion-replay: {name} was never shipped whole: its first {end} bytes, from parts\n")
-                bodies = [s3.get_object(Bucket=cfg["bucket"], Key=part)["Body"] for part in parts]
-            with open(paths[ext], "wb") as handle:
-                for body in bodies:
-                    shutil.copyfileobj(body, handle)
+                for part in parts:
+                    copy_checked(s3, cfg["bucket"], part, handle)
     except (BotoCoreError, ClientError) as err:
         raise Failed(f"cannot download {key} from s3://{cfg['bucket']}: {err}") from None
     return paths
