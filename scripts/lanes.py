@@ -5,10 +5,13 @@ is printed (the tail) when it fails. At the end: a table of each step's seconds,
 wall time, and the failures. A failed step stops its own lane only, so one run shows
 every failure. Exit status 1 when any step failed.
 
-    scripts/lanes.py "lint sanity unit" "molecule-bastion molecule-lab"
+    scripts/lanes.py "lint sanity unit" "molecule-bastion" --any "molecule-lab"
 
-Lanes are the arguments (space-separated steps); LANES_JOBS=1 runs them one at a time
-in the given order, for comparing with the parallel run on the same machine.
+Lanes are the arguments (space-separated steps). Steps after `--any` belong to no lane:
+the first lane to finish its own steps takes the next of them, so a step whose lane
+would be the longest only on some runs (egress_proxy's, when Squid is compiled) goes
+where there is room. LANES_JOBS=1 runs everything one at a time in the given order,
+for comparing with the parallel run on the same machine.
 """
 
 import os
@@ -25,6 +28,7 @@ TAIL_LINES = 80
 LOG_ENV = dict(os.environ, NO_COLOR="1", PY_COLORS="0", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="False")
 
 print_lock = threading.Lock()
+shared_lock = threading.Lock()
 
 
 def say(message):
@@ -51,14 +55,31 @@ def run_step(step):
     return seconds, rc
 
 
-def run_lane(steps, results):
+def run_lane(steps, results, shared=()):
     for step in steps:
         seconds, rc = run_step(step)
         results.append((step, seconds, rc))
         if rc != 0:
             for skipped in steps[steps.index(step) + 1 :]:
                 results.append((skipped, 0, "skipped"))
-            return
+            break
+    # The shared steps depend on no lane's: a failed lane still takes its share.
+    while True:
+        with shared_lock:
+            if not shared:
+                return
+            step = shared.pop(0)
+        results.append((step, *run_step(step)))
+
+
+def split_args(argv):
+    """(lanes, shared steps) from the command line."""
+    if "--any" in argv:
+        at = argv.index("--any")
+        argv, shared = argv[:at], " ".join(argv[at + 1 :]).split()
+    else:
+        shared = []
+    return [lane.split() for lane in argv if lane.split()], shared
 
 
 def table(results, wall):
@@ -71,19 +92,19 @@ def table(results, wall):
 
 
 def main(argv):
-    lanes = [lane.split() for lane in argv if lane.split()]
+    lanes, shared = split_args(argv)
     if not lanes:
-        sys.exit("usage: scripts/lanes.py 'step step ...' ['step ...' ...]")
+        sys.exit("usage: scripts/lanes.py 'step step ...' ['step ...' ...] [--any 'step ...']")
     LOGS.mkdir(parents=True, exist_ok=True)
     sequential = os.environ.get("LANES_JOBS") == "1"
     started = time.monotonic()
     per_lane = [[] for _ in lanes]
     if sequential:
         for lane, results in zip(lanes, per_lane, strict=True):
-            run_lane(lane, results)
+            run_lane(lane, results, shared)
     else:
         pairs = zip(lanes, per_lane, strict=True)
-        threads = [threading.Thread(target=run_lane, args=pair) for pair in pairs]
+        threads = [threading.Thread(target=run_lane, args=(*pair, shared)) for pair in pairs]
         for thread in threads:
             thread.start()
         for thread in threads:
