@@ -382,3 +382,39 @@ def test_replay_refuses_a_download_that_is_not_as_shipped(tmp_path):
         for key in ("forged", "plain"):
             with pytest.raises(bastion_replay.Failed, match=f"s3://b/{key} is not as the shipper sent it"):
                 bastion_replay.copy_checked(s3, "b", key, handle)
+
+
+# Shipping requests (a session's end starts the shipper through a path unit)
+
+
+def test_a_session_end_leaves_one_request_and_the_shipper_takes_all_there_are(tmp_path):
+    for name in ("2026-01-01_00-00-00_alice_x", "2026-01-01_00-00-01_bob_y", "2026-01-01_00-00-00_alice_x"):
+        bastion_record.request_shipping(str(tmp_path), name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-01-01_00-00-00_alice_x", "2026-01-01_00-00-01_bob_y"]
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in tmp_path.iterdir())
+    assert ship_logs.take_requests(str(tmp_path)) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_request_that_cannot_be_left_is_logged_not_raised(tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr(bastion_record.syslog, "syslog", lambda _level, message: logged.append(message))
+    bastion_record.request_shipping(str(tmp_path / "missing"), "2026-01-01_00-00-00_alice_x")
+    assert logged and "the timer will" in logged[0]
+    bastion_record.request_shipping("", "2026-01-01_00-00-00_alice_x")  # shipping off: nothing asked
+    assert len(logged) == 1
+
+
+def test_the_recorder_does_not_follow_a_link_planted_as_a_request(tmp_path, monkeypatch):
+    target = tmp_path / "elsewhere"
+    (tmp_path / "requests").mkdir()
+    (tmp_path / "requests" / "name").symlink_to(target)
+    logged = []
+    monkeypatch.setattr(bastion_record.syslog, "syslog", lambda _level, message: logged.append(message))
+    bastion_record.request_shipping(str(tmp_path / "requests"), "name")
+    assert not target.exists() and logged
+
+
+def test_no_requests_folder_is_no_requests(tmp_path):
+    assert ship_logs.take_requests(str(tmp_path / "missing")) == 0
+    assert ship_logs.take_requests("") == 0

@@ -148,22 +148,17 @@ def record_event(state_dir, user, key, message):
         syslog.syslog(syslog.LOG_ERR, f"cannot write the events file: {err}")
 
 
-def ship_now(unit):
-    """Ask systemd to ship the closed recording now, without waiting (the timer is the fallback)."""
-    if not unit:
+def request_shipping(request_dir, name):
+    """Leave a request for the shipper: its path unit starts a run while the folder is not
+    empty, and again after a run that began before this request (a `systemctl start` then
+    would be merged into that run, after its last look at the folder)."""
+    if not request_dir:
         return
     try:
-        subprocess.run(  # noqa: S603
-            ["/usr/bin/systemctl", "start", "--no-block", unit],
-            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError) as err:
-        syslog.syslog(syslog.LOG_ERR, f"cannot start {unit}: {err}")
+        fd = os.open(os.path.join(request_dir, name), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        os.close(fd)
+    except OSError as err:
+        syslog.syslog(syslog.LOG_ERR, f"cannot ask for {name} to be shipped (the timer will): {err}")
 
 
 class Recorder:
@@ -282,7 +277,7 @@ def main(argv, environ):
     # Before anything is written to a terminal that may be gone.
     for fd in HELD:
         os.close(fd)
-    ship_now(cfg.get("ship_unit"))
+    request_shipping(cfg.get("ship_requests"), name)
     if recorder.ended:
         sys.stderr.write(f"\r\nThis session was ended: {recorder.ended}.\r\n")
         return 1

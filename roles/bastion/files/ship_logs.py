@@ -11,8 +11,10 @@
 - Deletes a local recording only when it is older than the retention, no session
   writes to it, and S3 holds the same bytes (SHA-256), size and encryption. S3
   unreachable: nothing is deleted; the next run catches up.
-- Looks again after each pass: a session that ends during a run asks for a run that
-  systemd merges into this one.
+- Runs when a session ends: the recorder leaves a file in the requests folder, whose path
+  unit starts this job while the folder is not empty. The run takes the requests before
+  its first look at the folder, so a session that ends later leaves one for the next run
+  (a `systemctl start` would be merged into this one). Looks again after each pass too.
 - Reports what the recorder logged since the last run (sessions refused or ended
   because the recordings folder was low on space) and whether the folder is low now.
 """
@@ -271,8 +273,28 @@ def expire(client, cfg, files, busy, state, counts):
     return deleted
 
 
+def take_requests(request_dir):
+    """Remove the shipping requests that are there now; the number taken. Whatever they ask
+    for is closed on disk already: the recorder writes its request after the session."""
+    if not request_dir:
+        return 0
+    try:
+        names = os.listdir(request_dir)
+    except FileNotFoundError:
+        return 0
+    for name in names:
+        try:
+            os.unlink(os.path.join(request_dir, name))
+        except FileNotFoundError:
+            pass
+        except OSError as err:  # left there, it would start this job again and again
+            log.error("cannot take the shipping request %s: %s", name, err)
+    return len(names)
+
+
 def main(argv):
     cfg = load_config(argv)
+    take_requests(cfg.get("ship_requests"))
     report_recorder(cfg)
     state_path = os.path.join(cfg["state_dir"], "shipped.json")
     state = load_state(state_path)
