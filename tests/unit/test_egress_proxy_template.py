@@ -247,6 +247,13 @@ BAD_INPUT = [
     ({"egress_proxy_allowed_http_domains": ["x" * 64 + ".example"]}, f'in all): "{"x" * 64}.example"'),
     ({"egress_proxy_allowed_https_domains": [".a" + ".abcdefghi" * 26]}, 'in all): ".a.abcdefghi'),
     ({"egress_proxy_allowed_https_domains": ["-x.example"]}, 'in all): "-x.example"'),
+    (
+        {"egress_proxy_dns_enabled": True, "egress_proxy_dns_servers": ["10.0.0.2", "8.8.8.8 # x"]},
+        '(not: "8.8.8.8 # x")',
+    ),
+    ({"egress_proxy_dns_enabled": True, "egress_proxy_dns_max_ttl": 600}, "egress_proxy_dns_max_ttl from 0 to below"),
+    ({"egress_proxy_dns_enabled": True, "egress_proxy_dns_https_port": 3130}, "ports of their own"),
+    ({"egress_proxy_dns_enabled": True, "egress_proxy_firewall_enabled": False}, "needs egress_proxy_firewall_enabled"),
 ]
 
 

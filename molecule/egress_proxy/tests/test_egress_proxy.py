@@ -1,6 +1,7 @@
 """The operator's own test, plus every known way around the filter, from a client
 whose only route out is the proxy."""
 
+import re
 import time
 
 import pytest
@@ -44,7 +45,9 @@ def test_blocked_https_is_refused(host, blocked_origin, token):
 
 def test_forged_host_header_does_not_reach_another_ip(host, blocked_origin, token):
     result = curl(host, "-H", "Host: www.allowed.test", f"http://{BLOCKED_IP}/{token}")
-    assert "status=409" in result.stdout and "origin=" not in result.stdout
+    # 409 from host_verify_strict; 403 from the destination helper, which checks the Host
+    # instead when the proxy is the clients' resolver (egress_proxy_dns_enabled).
+    assert re.search(r"status=40[39]", result.stdout) and "origin=" not in result.stdout
     assert not reached(blocked_origin, token)
 
 
