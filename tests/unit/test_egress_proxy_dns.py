@@ -83,10 +83,14 @@ def test_trusted_ports_skip_only_the_destination_lookup(peek):
     assert " %#>rd %>la " in helper
     action = "peek" if peek else "splice"
     bump = lines_starting(conf, "ssl_bump")
+    # The trusted port peeks at step 2 in both modes (a splice at step 2 re-checks the
+    # SNI against Squid's own lookup) and splices at step 3.
     assert bump[:3] == [
         "ssl_bump terminate step1 denied_addresses",
         "ssl_bump peek step1 all",
-        f"ssl_bump {action} step2 https_trusted allowed_https_sites sni_host_name sni_host_name_length",
+        "ssl_bump peek step2 https_trusted allowed_https_sites sni_host_name sni_host_name_length",
     ]
+    step3 = "allowed_https_sites" if peek else "https_trusted allowed_https_sites"
+    assert f"ssl_bump splice step3 {step3}" in bump
     checked = "allowed_https_sites sni_host_name sni_host_name_length sni_matches_destination"
     assert f"ssl_bump {action} step2 {checked}" in bump
