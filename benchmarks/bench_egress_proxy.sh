@@ -4,7 +4,9 @@
 # connections per second (wrk, Connection: close, 10 s) and a 100 MB HTTPS download,
 # NAT and proxy alternating for BENCH_ROUNDS rounds (default 3), for the role's
 # defaults, egress_proxy_peek_server_hello and workers 2; then, with the defaults, what
-# another client gets while one client holds 5,000 idle connections. Prints medians and
+# another client gets while one client holds 5,000 idle connections, and the share of
+# 200 HTTP and 200 HTTPS requests that pass to a name whose DNS rotates (one of four
+# addresses per query, egress_proxy_dns_enabled). Prints medians and
 # the ratios; asserts nothing. Containers and networks are named bench-egress-* and removed.
 # BENCH_METHOD=source builds Squid from the tarball instead of Debian 13's package.
 set -euo pipefail
@@ -55,7 +57,7 @@ done
 say "origin (nginx, its own self-signed certificate) and client tools"
 x origin 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y nginx-light >/dev/null
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=www.allowed.test \
-    -addext subjectAltName=DNS:www.allowed.test -keyout /etc/nginx/origin.key -out /etc/nginx/origin.crt 2>/dev/null
+    -addext subjectAltName=DNS:www.allowed.test,DNS:pool.allowed.test -keyout /etc/nginx/origin.key -out /etc/nginx/origin.crt 2>/dev/null
   head -c 100M /dev/urandom > /var/www/html/100M; echo ok > /var/www/html/small
   cat > /etc/nginx/sites-enabled/default <<NGINX
 server {
@@ -145,6 +147,21 @@ BENCH_WORKERS=2 configure
 x proxy 'systemctl restart squid'
 compare workers-2
 
+say "measuring: rotating DNS (egress_proxy_dns_enabled, one of 4 origin addresses per query, TTL 0)"
+docker cp molecule/egress_proxy/files/rotating_dns.py "$P-origin:/usr/local/bin/rotating_dns.py"
+x origin 'for a in 10.218.2.11 10.218.2.12 10.218.2.13 10.218.2.14 10.218.2.53; do ip addr replace $a/24 dev eth0; done
+  nohup python3 /usr/local/bin/rotating_dns.py 10.218.2.53 pool.allowed.test \
+    10.218.2.11 10.218.2.12 10.218.2.13 10.218.2.14 >/tmp/dns.log 2>&1 &'
+BENCH_DNS=true configure
+x proxy 'systemctl restart squid'
+# The client asks the proxy's resolver, as VPC DHCP options would make it.
+x client 'cp /etc/resolv.conf /tmp/resolv.conf.bench; echo "nameserver 10.218.1.2" > /etc/resolv.conf'
+for scheme in http https; do
+  x client "for i in \$(seq 200); do curl -sS -m 5 --cacert /etc/origin.crt -o /dev/null \
+    -w '%{http_code} %{remote_ip}\n' $scheme://pool.allowed.test/small 2>/dev/null || true; done" > "$OUT/rotating-$scheme"
+done
+x client 'cat /tmp/resolv.conf.bench > /etc/resolv.conf'
+
 python3 - "$OUT" <<'PY'
 import json, statistics, sys
 out = sys.argv[1]
@@ -177,4 +194,10 @@ for label in ("quiet", "flood"):
     times = sorted(float(t) * 1000 for code, t in rows if code == "200") or [float("nan")]
     ok = sum(1 for code, _ in rows if code == "200")
     print(f"{label:<18}{ok:>5}/{len(rows):<3}{times[len(times) // 2]:>9.2f}{times[max(0, int(len(times) * 0.99) - 1)]:>9.2f}")
+print("\nrotating DNS (egress_proxy_dns_enabled; the name resolves to one of 4 addresses per query)")
+for scheme in ("http", "https"):
+    rows = [line.split() for line in open(f"{out}/rotating-{scheme}").read().splitlines() if line.strip()]
+    ok = sum(1 for row in rows if row[0] == "200")
+    used = {row[1] for row in rows if len(row) > 1 and row[1]}
+    print(f"{scheme:<18}{ok:>5}/200 succeeded ({ok / 2:.1f}%), {len(used)} origin addresses used")
 PY
