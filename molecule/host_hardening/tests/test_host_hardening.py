@@ -136,6 +136,15 @@ def test_users_cannot_dump_core(host):
     assert raised.rc != 0, "a user could raise the core limit again"
 
 
+def test_shells_that_skip_pam_cannot_dump_core(host):
+    """docker exec (this test's connection) opens no PAM session, so limits.d is not read:
+    its hard core limit is unlimited (only the soft one is 0, which any process may raise).
+    A login shell reads profile.d, whose `ulimit -c 0` sets the hard limit too."""
+    outside = host.check_output("bash -c 'ulimit -Hc'")
+    assert host.check_output("bash -l -c 'ulimit -Hc'") == "0", f"without a login shell: {outside}"
+    assert host.run("bash -l -c 'ulimit -Sc 1024'").rc != 0
+
+
 def test_services_cannot_dump_core(host):
     assert host.check_output("systemctl show -p DefaultLimitCORE") == "DefaultLimitCORE=0"
     assert "Storage=none" in host.file("/etc/systemd/coredump.conf.d/10-ironclad.conf").content_string
