@@ -10,7 +10,7 @@ from tests.harness import lynis
 testinfra_hosts = ["ironclad-host-hardening-debian12", "ironclad-host-hardening-debian13"]
 # Below this the role has lost a control it had (the index is stable run to run: no
 # test here depends on time or the network beyond the apt index).
-FLOOR = 70
+FLOOR = 78  # measured 80 on both (issue 17 round): a lost concern costs 2 or more
 
 
 def test_lynis_warns_nothing(host):
